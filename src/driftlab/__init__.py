@@ -1,0 +1,3 @@
+"""driftlab: simulate, measure and counter alignment drift."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,192 @@
+"""Run configuration: one validated tree, ``run -> world -> methods``.
+
+A config starts as plain data (a preset, a YAML file, ``--set`` overrides), and is validated in one
+place before anything runs: the world's own schema checks ``world``, each method's schema checks its
+entry in ``methods``. Any problem becomes a one-line :class:`ConfigError` naming the field.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, SerializeAsAny, ValidationError
+
+from .errors import ConfigError
+from .registry import METHODS, WORLDS
+
+
+class StrictModel(BaseModel):
+    """Base of every config section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class WorldConfig(StrictModel):
+    """Base of each world's config; ``type`` picks the world."""
+
+    type: str
+
+
+class MethodConfig(StrictModel):
+    """Base of each method's parameters; ``name`` picks the method."""
+
+    name: str
+
+
+class RecordSchedule(StrictModel):
+    """Which steps get metrics recorded: log-spaced (the post plots on a log axis) or every step."""
+
+    schedule: Literal["log", "every"] = "log"
+    points: int = Field(100, gt=1, description="number of log-spaced steps (schedule: log)")
+
+    def steps(self, total: int) -> np.ndarray:
+        """Sorted unique steps in [0, total] to record; always includes 0 and ``total``."""
+        if self.schedule == "every" or total + 1 <= self.points:
+            return np.arange(total + 1)
+        logged = np.unique(np.round(np.logspace(0, np.log10(total), self.points - 1)).astype(np.int64))
+        return np.concatenate([[0], logged])
+
+
+class RunConfig(StrictModel):
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: NonNegativeInt = 0
+    world: SerializeAsAny[WorldConfig]
+    methods: list[SerializeAsAny[MethodConfig]] = []
+
+
+def _first_error(error: ValidationError, prefix: str) -> str:
+    """One line: the first problem with its dotted field path (and how many more there are)."""
+    errors = error.errors()
+    first = errors[0]
+    path = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
+    message = first["msg"]
+    if first["type"] not in ("missing", "extra_forbidden") and "input" in first:
+        message += f" (got {first['input']!r})"
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{path or 'config'}: {message}{more}"
+
+
+def _validate(model: type[BaseModel], data: Any, prefix: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_first_error(error, prefix)) from None
+
+
+def validate_config(raw: Any) -> RunConfig:
+    """Turn plain data into a :class:`RunConfig`, or raise a one-line ConfigError."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config: expected a mapping, got {type(raw).__name__}")
+    world_raw = raw.get("world")
+    if not isinstance(world_raw, dict):
+        raise ConfigError("world: required, a mapping with a 'type' field")
+    world_cls = WORLDS.get(world_raw.get("type"), "world.type")
+    world = _validate(world_cls.Config, world_raw, "world")
+
+    methods_raw = raw.get("methods") or []
+    if not isinstance(methods_raw, list):
+        raise ConfigError("methods: expected a list of {name: ..., <parameters>} entries")
+    methods = []
+    for i, entry in enumerate(methods_raw):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"methods.{i}: expected a mapping with a 'name' field")
+        method_cls = METHODS.get(entry.get("name"), f"methods.{i}.name")
+        if world_cls.name not in method_cls.supports:
+            supported = ", ".join(sorted(method_cls.supports))
+            raise ConfigError(
+                f"methods.{i}.name: method {method_cls.name!r} does not support world "
+                f"{world_cls.name!r} (it supports: {supported})"
+            )
+        methods.append(_validate(method_cls.Config, entry, f"methods.{i}"))
+    return _validate(RunConfig, {**raw, "world": world, "methods": methods}, "")
+
+
+def dump_config(config: RunConfig) -> str:
+    """The fully resolved config as YAML: defaults filled in, enough to re-run exactly."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+
+
+# --- where configs come from -------------------------------------------------------------------
+
+
+def _preset_files() -> dict[str, Any]:
+    folder = resources.files("driftlab") / "presets"
+    return {entry.name.rsplit(".", 1)[0]: entry for entry in folder.iterdir() if entry.name.endswith(".yaml")}
+
+
+def preset_names() -> list[str]:
+    return sorted(_preset_files())
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "malformed YAML"
+        raise ConfigError(f"{source}{where}: {problem}") from None
+
+
+def load_preset(name: str) -> dict:
+    files = _preset_files()
+    if name not in files:
+        raise ConfigError(f"unknown preset {name!r} (known: {', '.join(sorted(files))}; see `driftlab presets`)")
+    return _parse_yaml(files[name].read_text(), f"preset {name}")
+
+
+def load_target(target: str) -> tuple[Any, str]:
+    """Plain config data from a preset name or a YAML file, and the stem that names its runs."""
+    path = Path(target)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {target}")
+        return _parse_yaml(path.read_text(), str(path)), path.stem
+    return load_preset(target), target
+
+
+def apply_overrides(raw: Any, overrides: list[str]) -> Any:
+    """Apply ``--set a.b.c=value`` overrides (values parsed as YAML; list items by index)."""
+    raw = copy.deepcopy(raw)
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {override!r}: expected key=value, e.g. world.agents=2000")
+        value = _parse_yaml(text, f"--set {key}")
+        parts = key.strip().split(".")
+        node = raw
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            where = ".".join(parts[: depth + 1])
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ConfigError(f"--set {key}: {where} is not an index of a {len(node)}-item list")
+                part = int(part)
+            elif not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is not a mapping")
+            if last:
+                node[part] = value
+            else:
+                if isinstance(node, dict) and not isinstance(node.get(part), (dict, list)):
+                    node[part] = {}
+                node = node[part]
+    return raw
+
+
+def resolve(target: str, overrides: list[str] = (), seed: int | None = None) -> tuple[RunConfig, str]:
+    """Everything ``driftlab run`` does before running: load, override, validate."""
+    raw, stem = load_target(target)
+    raw = apply_overrides(raw, list(overrides))
+    if seed is not None:
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config: expected a mapping, got {type(raw).__name__}")
+        raw["seed"] = seed
+    return validate_config(raw), stem

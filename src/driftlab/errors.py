@@ -1,0 +1,17 @@
+"""Errors the CLI turns into one clear line (and an exit code) instead of a traceback."""
+
+
+class DriftlabError(Exception):
+    """A problem the user can fix; its message is one line that names it."""
+
+    exit_code = 1
+
+
+class ConfigError(DriftlabError):
+    """The config (file, preset name, --set override) is invalid; nothing has run yet."""
+
+    exit_code = 2
+
+
+class TrainingDiverged(DriftlabError):
+    """Training produced NaN or infinite values."""

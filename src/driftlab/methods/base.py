@@ -1,0 +1,141 @@
+"""The method interface: how an intervention plugs into any world's training loop.
+
+A world's loop calls the hooks of a :class:`MethodStack` at fixed points and never needs to know
+which methods exist::
+
+    stack.setup(ctx)                               # once, before training (snapshots, Fisher, ...)
+    for each step:
+        ctx.batch = stack.transform_batch(ctx.batch, ctx)   # data side: inoculation, replay
+        loss = world_loss + stack.extra_loss(ctx)           # regularizers: tax, L2-SP, EWC, KL
+        loss.backward()
+        stack.transform_gradients(ctx)                      # projection, routing (edit .grad)
+        optimizer.step()
+        stack.after_step(ctx)
+    stack.after_stage(ctx)                         # staged worlds: selection, rollback
+    stack.before_eval(ctx) / stack.after_eval(ctx) # around evaluations: e.g. ablate a routed part
+
+A world exposes what methods may use through :class:`TrainContext`: its named trainable tensors,
+the torch module if it has one, and named ``services`` (callables such as ``alignment_loss``) that
+methods look up by name. A method declares the worlds it ``supports``; asking for it elsewhere is a
+config error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+
+from ..config import MethodConfig
+from ..errors import DriftlabError
+
+
+@dataclass
+class TrainContext:
+    """What a world shares with methods during training."""
+
+    world: str
+    parameters: Mapping[str, torch.Tensor]
+    model: torch.nn.Module | None = None
+    step: int = 0
+    stage: int = 0
+    batch: Any = None
+    services: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def service(self, name: str, method: str) -> Callable[..., Any]:
+        """A world service a method needs; a clear error if this world does not offer it."""
+        if name not in self.services:
+            raise DriftlabError(f"method {method!r} needs the world service {name!r}, which world {self.world!r} lacks")
+        return self.services[name]
+
+
+class Method:
+    """Base class of a method; override only the hooks it needs."""
+
+    name: ClassVar[str]
+    Config: ClassVar[type[MethodConfig]]
+    supports: ClassVar[frozenset[str]]
+
+    def __init__(self, config: MethodConfig):
+        self.config = config
+
+    def setup(self, ctx: TrainContext) -> None:
+        """Before training starts."""
+
+    def transform_batch(self, batch: Any, ctx: TrainContext) -> Any:
+        """Change the training batch (never evaluation data)."""
+        return batch
+
+    def extra_loss(self, ctx: TrainContext) -> torch.Tensor | None:
+        """A term added to the loss (per replica for batched toy worlds), or None."""
+        return None
+
+    def transform_gradients(self, ctx: TrainContext) -> None:
+        """Edit the ``.grad`` of ``ctx.parameters`` after backward, before the optimizer step."""
+
+    def after_step(self, ctx: TrainContext) -> None:
+        """After the optimizer step."""
+
+    def after_stage(self, ctx: TrainContext) -> None:
+        """After a training stage, in worlds that train in stages."""
+
+    def before_eval(self, ctx: TrainContext) -> None:
+        """Before an evaluation."""
+
+    def after_eval(self, ctx: TrainContext) -> None:
+        """After an evaluation."""
+
+    def metrics(self, ctx: TrainContext) -> dict[str, Any]:
+        """Extra metrics for the tidy table, named ``<method>/<metric>``."""
+        return {}
+
+
+class MethodStack:
+    """The configured methods, called in config order at each hook."""
+
+    def __init__(self, methods: list[Method]):
+        self.methods = methods
+
+    @classmethod
+    def from_configs(cls, configs: list[MethodConfig]) -> "MethodStack":
+        from ..registry import METHODS
+
+        return cls([METHODS.get(c.name, "methods.name")(c) for c in configs])
+
+    def setup(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.setup(ctx)
+
+    def transform_batch(self, batch: Any, ctx: TrainContext) -> Any:
+        for method in self.methods:
+            batch = method.transform_batch(batch, ctx)
+        return batch
+
+    def extra_loss(self, ctx: TrainContext) -> torch.Tensor | float:
+        terms = [term for method in self.methods if (term := method.extra_loss(ctx)) is not None]
+        return sum(terms) if terms else 0.0
+
+    def transform_gradients(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.transform_gradients(ctx)
+
+    def after_step(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.after_step(ctx)
+
+    def after_stage(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.after_stage(ctx)
+
+    def before_eval(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.before_eval(ctx)
+
+    def after_eval(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.after_eval(ctx)
+
+    def metrics(self, ctx: TrainContext) -> dict[str, Any]:
+        return {f"{m.name}/{k}": v for m in self.methods for k, v in m.metrics(ctx).items()}

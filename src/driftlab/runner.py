@@ -1,0 +1,115 @@
+"""Run one config: world -> tidy table -> run directory.
+
+A run directory holds ``config.yaml`` (written first), ``metrics.parquet``, ``plots/*.png`` and
+``summary.json`` (written last, so its presence marks a complete run). Every file is written
+atomically.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import RunConfig, dump_config
+from .errors import DriftlabError
+from .io import save_figure, write_json, write_parquet, write_text
+from .methods.base import MethodStack
+from .progress import Progress
+from .registry import WORLDS
+from .table import Recorder
+
+SUMMARY = "summary.json"
+METRICS = "metrics.parquet"
+CONFIG = "config.yaml"
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    table: pd.DataFrame
+    summary: dict
+
+
+def default_out_dir(stem: str, root: Path = Path("runs")) -> Path:
+    """``runs/<stem>-<UTC timestamp>``, made unique if two runs start in the same second."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate = root / f"{stem}-{stamp}"
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = root / f"{stem}-{stamp}-{n}"
+    return candidate
+
+
+def jsonable(value):
+    """Plain JSON types; NaN and infinities become null (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+def provenance(seed: int, wall_time_s: float) -> dict:
+    versions = {"driftlab": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    if "torch" in sys.modules:
+        versions["torch"] = sys.modules["torch"].__version__
+    return {"versions": versions, "seed": seed, "wall_time_s": round(wall_time_s, 3), "platform": platform.platform()}
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise DriftlabError(f"output directory already exists and is not empty: {out_dir}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def execute(config: RunConfig, out_dir: Path, quiet: bool = False) -> RunResult:
+    """Run ``config`` into ``out_dir`` (which must be new or empty)."""
+    out_dir = Path(out_dir)
+    prepare_out_dir(out_dir)
+    write_text(out_dir / CONFIG, dump_config(config))
+
+    world_cls = WORLDS.get(config.world.type, "world.type")
+    world = world_cls(config.world, MethodStack.from_configs(config.methods), config.seed, out_dir)
+    recorder = Recorder(world.replicas)
+    started = time.perf_counter()
+    world.run(recorder, Progress(quiet))
+    wall_time = time.perf_counter() - started
+
+    table = recorder.table()
+    write_parquet(out_dir / METRICS, table)
+    for name, figure in world_cls.plot(table, config.world).items():
+        save_figure(out_dir / "plots" / f"{name}.png", figure)
+    summary = {
+        "name": config.name,
+        "world": config.world.type,
+        "methods": [m.name for m in config.methods],
+        "figures": jsonable(world_cls.summarize(table, config.world)),
+        **provenance(config.seed, wall_time),
+    }
+    write_json(out_dir / SUMMARY, summary)
+    return RunResult(out_dir, table, summary)
+
+
+def load_run(run_dir: Path) -> tuple[pd.DataFrame, dict]:
+    """The table and summary of a complete run directory."""
+    import json
+
+    run_dir = Path(run_dir)
+    if not (run_dir / SUMMARY).is_file():
+        raise DriftlabError(f"not a complete run directory (no {SUMMARY}): {run_dir}")
+    return pd.read_parquet(run_dir / METRICS), json.loads((run_dir / SUMMARY).read_text())
