@@ -160,25 +160,32 @@ def apply_overrides(raw: Any, overrides: list[str]) -> Any:
         key, sep, text = override.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set {override!r}: expected key=value, e.g. world.agents=2000")
-        value = _parse_yaml(text, f"--set {key}")
-        parts = key.strip().split(".")
-        node = raw
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            where = ".".join(parts[: depth + 1])
-            if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
-                    raise ConfigError(f"--set {key}: {where} is not an index of a {len(node)}-item list")
-                part = int(part)
-            elif not isinstance(node, dict):
-                raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is not a mapping")
-            if last:
-                node[part] = value
-            else:
-                if isinstance(node, dict) and not isinstance(node.get(part), (dict, list)):
-                    node[part] = {}
-                node = node[part]
+        set_field(raw, key, _parse_yaml(text, f"--set {key}"))
     return raw
+
+
+def set_field(raw: Any, key: str, value: Any, source: str = "--set") -> None:
+    """Set the dotted field ``key`` of plain config data in place (list items by index).
+
+    ``source`` names where the key came from in error messages (``--set``, a sweep's grid, ...).
+    """
+    parts = key.strip().split(".")
+    node = raw
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError(f"{source} {key}: {where} is not an index of a {len(node)}-item list")
+            part = int(part)
+        elif not isinstance(node, dict):
+            raise ConfigError(f"{source} {key}: {'.'.join(parts[:depth]) or 'config'} is not a mapping")
+        if last:
+            node[part] = copy.deepcopy(value)
+        else:
+            if isinstance(node, dict) and not isinstance(node.get(part), (dict, list)):
+                node[part] = {}
+            node = node[part]
 
 
 def resolve(target: str, overrides: list[str] = (), seed: int | None = None) -> tuple[RunConfig, str]:

@@ -1,7 +1,7 @@
 """Plugin registries: a new world or method is one new module that registers itself.
 
-Every module inside the ``driftlab.worlds`` and ``driftlab.methods`` packages is imported on first
-lookup, so dropping a file there is all it takes to add one.
+Every module inside the ``driftlab.worlds``, ``driftlab.methods`` and ``driftlab.plots`` packages is
+imported on first lookup, so dropping a file there is all it takes to add one.
 """
 
 from __future__ import annotations
@@ -24,11 +24,18 @@ class Registry(Generic[T]):
 
     def register(self, cls: type[T]) -> type[T]:
         """Class decorator: register ``cls`` under ``cls.name``."""
-        name = cls.name  # type: ignore[attr-defined]
-        if name in self._items and self._items[name] is not cls:
-            raise RuntimeError(f"two {self.kind}s are named {name!r}")
-        self._items[name] = cls
-        return cls
+        return self.register_as(cls.name)(cls)  # type: ignore[attr-defined]
+
+    def register_as(self, name: str):
+        """Decorator: register the decorated object under ``name``."""
+
+        def decorate(item):
+            if name in self._items and self._items[name] is not item:
+                raise RuntimeError(f"two {self.kind}s are named {name!r}")
+            self._items[name] = item
+            return item
+
+        return decorate
 
     def _discover(self) -> None:
         if self._discovered:
@@ -43,6 +50,11 @@ class Registry(Generic[T]):
         self._discover()
         return sorted(self._items)
 
+    def find(self, name: str):
+        """The item registered as ``name``, or None."""
+        self._discover()
+        return self._items.get(name)
+
     def get(self, name: object, field: str) -> type[T]:
         """The class registered as ``name``; a ConfigError naming ``field`` if there is none."""
         self._discover()
@@ -54,3 +66,5 @@ class Registry(Generic[T]):
 
 WORLDS: Registry = Registry("world", "driftlab.worlds")
 METHODS: Registry = Registry("method", "driftlab.methods")
+# Figure makers per world name: ``(table, world_config) -> {file stem: matplotlib Figure}``.
+FIGURES: Registry = Registry("figure set", "driftlab.plots")

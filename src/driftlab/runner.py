@@ -23,6 +23,7 @@ from .config import RunConfig, dump_config
 from .errors import DriftlabError
 from .io import save_figure, write_json, write_parquet, write_text
 from .methods.base import MethodStack
+from .plots import figures
 from .progress import Progress
 from .registry import WORLDS
 from .table import Recorder
@@ -92,7 +93,7 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False) -> RunResult:
 
     table = recorder.table()
     write_parquet(out_dir / METRICS, table)
-    for name, figure in world_cls.plot(table, config.world).items():
+    for name, figure in figures(config.world.type, table, config.world).items():
         save_figure(out_dir / "plots" / f"{name}.png", figure)
     summary = {
         "name": config.name,

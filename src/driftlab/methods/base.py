@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..config import MethodConfig
 from ..errors import DriftlabError
+
+if TYPE_CHECKING:  # torch is imported by the worlds that train, not by every run
+    import torch
 
 
 @dataclass
@@ -37,8 +38,8 @@ class TrainContext:
     """What a world shares with methods during training."""
 
     world: str
-    parameters: Mapping[str, torch.Tensor]
-    model: torch.nn.Module | None = None
+    parameters: Mapping[str, "torch.Tensor"]
+    model: "torch.nn.Module | None" = None
     step: int = 0
     stage: int = 0
     batch: Any = None
@@ -68,7 +69,7 @@ class Method:
         """Change the training batch (never evaluation data)."""
         return batch
 
-    def extra_loss(self, ctx: TrainContext) -> torch.Tensor | None:
+    def extra_loss(self, ctx: TrainContext) -> "torch.Tensor | None":
         """A term added to the loss (per replica for batched toy worlds), or None."""
         return None
 
@@ -113,7 +114,7 @@ class MethodStack:
             batch = method.transform_batch(batch, ctx)
         return batch
 
-    def extra_loss(self, ctx: TrainContext) -> torch.Tensor | float:
+    def extra_loss(self, ctx: TrainContext) -> "torch.Tensor | float":
         terms = [term for method in self.methods if (term := method.extra_loss(ctx)) is not None]
         return sum(terms) if terms else 0.0
 

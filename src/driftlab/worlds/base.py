@@ -1,8 +1,8 @@
 """The world interface: the thing being modified, step after step.
 
 A world is built from its validated config, the configured methods and a seed. ``run`` fills a
-:class:`~driftlab.table.Recorder` with tidy metrics; ``summarize`` and ``plot`` read only the finished
-table, so a run, a sweep and a report all see the same numbers.
+:class:`~driftlab.table.Recorder` with tidy metrics; ``summarize`` reads only the finished table (as do
+the world's figures in ``driftlab/plots/``), so a run, a sweep and a report all see the same numbers.
 """
 
 from __future__ import annotations
@@ -39,9 +39,4 @@ class World:
     @classmethod
     def summarize(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
         """Headline figures of a run, computed from its table (JSON-serialisable)."""
-        return {}
-
-    @classmethod
-    def plot(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
-        """Figures of a run, computed from its table: ``{file stem: matplotlib Figure}``."""
         return {}

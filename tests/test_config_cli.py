@@ -1,0 +1,147 @@
+"""Config validation, overrides, the run directory and the CLI, end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from driftlab.cli import main
+from driftlab.config import RecordSchedule, apply_overrides, preset_names, resolve, validate_config
+from driftlab.errors import ConfigError
+
+SMALL = ["--set", "world.agents=300", "--set", "world.steps=120", "--quiet"]
+
+
+def error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (["world.agnets=5"], "world.agnets: unknown field"),
+        (["world.agents=0"], "world.agents: Input should be greater than 0"),
+        (["world.agents=many"], "world.agents: Input should be a valid integer"),
+        (["world.detectable_fraction=1.5"], "world.detectable_fraction: Input should be less than or equal to 1"),
+        (["world.drift_prior.alpha=-1"], "world.drift_prior.alpha: Input should be greater than 0"),
+        (["world.donor_copy=sometimes"], "world.donor_copy: Input should be 'joint' or 'independent'"),
+        (["world.type=galaxy"], "world.type: unknown world 'galaxy'"),
+        (["world.record.schedule=weekly"], "world.record.schedule: Input should be 'log' or 'every'"),
+        (["colour=blue"], "colour: unknown field"),
+        (["world.fit_from_step=20000"], "fit_from_step (20000) must be below steps (10000)"),
+        (["methods=[{name: no-such-method}]"], "methods.0.name: unknown method 'no-such-method'"),
+        (["seed=-3"], "seed: Input should be greater than or equal to 0"),
+    ],
+)
+def test_config_errors_name_the_field(tmp_path, capsys, overrides, expected):
+    out = tmp_path / "run"
+    args = ["run", "evolution-post", "--out", str(out)]
+    for override in overrides:
+        args += ["--set", override]
+    assert main(args) == 2
+    assert expected in error_line(capsys)
+    assert not out.exists()  # nothing written before validation passed
+
+
+def test_unknown_preset_missing_file_and_bad_yaml(tmp_path, capsys):
+    assert main(["run", "evolution-psot", "--out", str(tmp_path / "a")]) == 2
+    assert "unknown preset 'evolution-psot'" in error_line(capsys)
+    assert main(["run", str(tmp_path / "nope.yaml")]) == 2
+    assert "config file not found" in error_line(capsys)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("world:\n  type: evolution\n  agents: [1, 2\n")
+    assert main(["run", str(bad)]) == 2
+    assert f"{bad} line" in error_line(capsys)
+    assert main(["run", "--set", "world.agents"]) == 2
+    assert "expected key=value" in error_line(capsys)
+    assert not Path("runs").exists() or not any(Path("runs").glob("bad-*"))
+
+
+def test_overrides_by_dotted_path():
+    raw = {"world": {"type": "evolution", "drift_prior": {"alpha": 0.2}}, "methods": [{"name": "x", "k": 1}]}
+    out = apply_overrides(raw, ["world.drift_prior.alpha=1", "world.agents=2000", "methods.0.k=0.5"])
+    assert out["world"] == {"type": "evolution", "drift_prior": {"alpha": 1}, "agents": 2000}
+    assert out["methods"][0]["k"] == 0.5
+    assert raw["world"]["drift_prior"]["alpha"] == 0.2  # the input is not modified
+    with pytest.raises(ConfigError, match="methods.3"):
+        apply_overrides(raw, ["methods.3.k=1"])
+
+
+def test_config_must_be_a_mapping_with_a_world():
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        validate_config([1, 2])
+    with pytest.raises(ConfigError, match="world: required"):
+        validate_config({"name": "x"})
+
+
+def test_record_schedule():
+    log = RecordSchedule(points=50).steps(10_000)
+    assert log[0] == 0 and log[-1] == 10_000 and len(log) <= 50 and (pd.Series(log).diff().dropna() > 0).all()
+    assert RecordSchedule(schedule="every").steps(7).tolist() == list(range(8))
+
+
+def test_presets_are_listed_with_descriptions(capsys):
+    assert {"evolution-post", "evolution-uniform-prior"} <= set(preset_names())
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    post = next(line for line in lines if line.startswith("evolution-post "))
+    assert "10,000 agents" in post
+
+
+def test_run_writes_a_complete_reproducible_directory(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "evolution-post", "--out", str(out), "--seed", "7", *SMALL]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["config.yaml", "metrics.parquet", "plots", "summary.json"]
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["aligned_fraction.png", "drift_priors.png", "drift_time.png"]
+    assert not list(out.rglob("*.tmp"))
+
+    table = pd.read_parquet(out / "metrics.parquet")
+    assert list(table.columns) == ["replica", "step", "metric", "value"]
+    assert [str(table[c].dtype) for c in ("replica", "step", "value")] == ["int64", "int64", "float64"]
+    assert pd.api.types.is_string_dtype(table["metric"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 7 and summary["versions"]["driftlab"] and summary["wall_time_s"] >= 0
+    for key in ("aligned_fraction_slope_per_decade", "aligned_fraction_log_fit_r2",
+                "median_drift_time_slope_per_step", "median_drift_time_linear_fit_r2"):
+        assert isinstance(summary["figures"][key], float)
+
+    # config.yaml is the full resolved config: re-running it gives the same numbers.
+    resolved = yaml.safe_load((out / "config.yaml").read_text())
+    assert resolved["world"]["donor_copy"] == "joint" and resolved["seed"] == 7
+    again = tmp_path / "again"
+    assert main(["run", str(out / "config.yaml"), "--out", str(again), "--quiet"]) == 0
+    pd.testing.assert_frame_equal(table, pd.read_parquet(again / "metrics.parquet"), check_exact=True)
+
+    # An existing, non-empty output directory is never overwritten.
+    assert main(["run", "evolution-post", "--out", str(out), *SMALL]) == 1
+    assert "already exists" in error_line(capsys)
+
+
+def test_default_run_directory_is_named_after_the_target(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", *SMALL]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("evolution-post-") and run.name.endswith("Z")
+
+
+def test_console_script_exit_code_and_quiet_output(tmp_path):
+    driftlab = Path(sys.executable).with_name("driftlab")
+    bad = subprocess.run([str(driftlab), "run", "--set", "world.agents=0"], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "driftlab: error: world.agents: Input should be greater than 0 (got 0)"
+    good = subprocess.run([str(driftlab), "run", "--out", str(tmp_path / "r"), *SMALL], capture_output=True, text=True)
+    assert good.returncode == 0 and good.stderr == ""
+    assert good.stdout.strip() == f"wrote {tmp_path / 'r'}"
+
+
+def test_resolve_applies_seed_override():
+    config, stem = resolve("evolution-uniform-prior", ["world.steps=50"], seed=3)
+    assert (stem, config.seed, config.world.steps, config.world.drift_prior.alpha) == ("evolution-uniform-prior", 3, 50, 1.0)
