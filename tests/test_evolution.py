@@ -13,7 +13,7 @@ from driftlab.config import resolve
 from driftlab.progress import Progress
 from driftlab.registry import WORLDS
 from driftlab.table import Recorder, metric_frame
-from driftlab.worlds.evolution import EvolutionWorld, Population, UniformStream, _geometric_steps
+from driftlab.worlds.evolution import EvolutionWorld, Population, RandomBlocks, clip_p
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,7 @@ def test_step_applies_each_rule(tmp_path):
     population = two_replica_population()
     before = Population(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(population).items()})
     drifting = np.array([0, 1, 2, 3, 12, 13])  # detectable: 0, 2, 12; undetectable: 1, 3, 13
-    eliminated = world.step(population, 7, drifting, UniformStream(np.random.default_rng(0)))
+    eliminated = world.step(population, 7, drifting, RandomBlocks(np.random.default_rng(0)))
 
     assert sorted(eliminated.tolist()) == [0, 2, 12]
     # Undetectable misaligned agents stay, misaligned, with their attributes, and never drift "again".
@@ -72,13 +72,13 @@ def test_step_applies_each_rule(tmp_path):
 def test_just_eliminated_agents_donate_only_when_allowed(tmp_path, can_donate):
     world = make_world(tmp_path, "world.agents=10", "world.replicas=1", "world.steps=100",
                        f"world.eliminated_can_donate={str(can_donate).lower()}")
-    uniforms = UniformStream(np.random.default_rng(1))
+    randoms = RandomBlocks(np.random.default_rng(1))
     copied_from_eliminated = 0
     for _ in range(200):
         population = Population(agents=10, replicas=1, p=np.array([0.9] * 5 + [0.1] * 5),
                                 detectable=np.ones(10, dtype=bool), misaligned=np.zeros(10, dtype=bool),
                                 drift_step=np.full(10, 50), never=100)
-        world.step(population, 3, np.arange(5), uniforms)  # the five p = 0.9 agents are eliminated
+        world.step(population, 3, np.arange(5), randoms)  # the five p = 0.9 agents are eliminated
         copied_from_eliminated += int((population.p[:5] == 0.9).sum())
     assert (copied_from_eliminated > 300) if can_donate else (copied_from_eliminated == 0)
 
@@ -86,7 +86,7 @@ def test_just_eliminated_agents_donate_only_when_allowed(tmp_path, can_donate):
 @pytest.mark.parametrize("copy, broken_pairs_expected", [("joint", False), ("independent", True)])
 def test_joint_copy_keeps_p_and_d_together(tmp_path, copy, broken_pairs_expected):
     world = make_world(tmp_path, "world.agents=20", "world.steps=100", f"world.donor_copy={copy}")
-    uniforms = UniformStream(np.random.default_rng(2))
+    randoms = RandomBlocks(np.random.default_rng(2))
     broken = 0
     for _ in range(50):
         # Survivors: d = 1 exactly when p = 0.5; d = 0 when p = 0.05.
@@ -94,7 +94,7 @@ def test_joint_copy_keeps_p_and_d_together(tmp_path, copy, broken_pairs_expected
         detectable = p == 0.5
         population = Population(agents=20, replicas=1, p=p, detectable=detectable.copy(),
                                 misaligned=np.zeros(20, dtype=bool), drift_step=np.full(20, 50), never=100)
-        eliminated = world.step(population, 1, np.arange(4), uniforms)
+        eliminated = world.step(population, 1, np.arange(4), randoms)
         broken += int((population.detectable[eliminated] != (population.p[eliminated] == 0.5)).sum())
     assert (broken > 0) == broken_pairs_expected
 
@@ -114,13 +114,14 @@ def test_undetectable_misalignment_only_accumulates(tmp_path):
 
 
 def test_geometric_drift_steps():
-    rng = np.random.default_rng(3)
-    steps = _geometric_steps(rng.random(200_000), np.full(200_000, 0.1), start=5, never=10_000)
-    waits = steps - 5
+    randoms = RandomBlocks(np.random.default_rng(3))
+    waits = randoms.geometric_steps(np.full(200_000, 0.1), start=5, never=10_000) - 5
     assert waits.min() == 1
     assert abs(waits.mean() - 10.0) < 0.1  # Geometric(0.1) on {1, 2, ...} has mean 10 (sd 9.5)
     assert abs((waits == 1).mean() - 0.1) < 0.005
-    edge = _geometric_steps(np.array([0.5, 0.5, 0.0, 0.999999]), np.array([0.0, 1e-80, 1.0, 1.0]), start=0, never=77)
+    assert abs((waits == 2).mean() - 0.09) < 0.005
+    # p = 0 (underflow), a tiny p and p = 1 stay finite: never / never / at once.
+    edge = randoms.geometric_steps(clip_p(np.array([0.0, 1e-80, 1.0, 1.0])), start=0, never=77)
     assert edge.tolist() == [77, 77, 1, 1]
 
 
@@ -159,7 +160,9 @@ def test_uniform_prior_drifts_far_more(post_runs):
     uniform_figures = EvolutionWorld.summarize(uniform, config)
     assert uniform_figures["final_aligned_fraction"] < 0.05
     assert uniform_figures["final_misaligned_undetectable_fraction"] > 0.95
-    assert uniform_figures["median_drift_time_slope_per_step"] < post_figures["median_drift_time_slope_per_step"] / 10
+    # Few agents stay aligned under Beta(1, 1), so its drift-time figures are noisy: compare with margin.
+    assert uniform_figures["median_drift_time_slope_per_step"] < post_figures["median_drift_time_slope_per_step"] / 4
+    assert uniform_figures["final_median_drift_time"] < post_figures["final_median_drift_time"] / 5
 
 
 # --- agreement with the coin-per-agent reference in benchmarks/ ----------------------------------------

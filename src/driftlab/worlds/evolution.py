@@ -88,15 +88,15 @@ class EvolutionWorld(World):
         cfg = self.config
         rng = np.random.default_rng(self.seed)
         size = cfg.agents * cfg.replicas
-        uniforms = UniformStream(rng)
-        p = rng.beta(cfg.drift_prior.alpha, cfg.drift_prior.beta, size)
+        randoms = RandomBlocks(rng)
+        p = clip_p(rng.beta(cfg.drift_prior.alpha, cfg.drift_prior.beta, size))
         population = Population(
             agents=cfg.agents,
             replicas=cfg.replicas,
             p=p,
             detectable=rng.random(size) < cfg.detectable_fraction,
             misaligned=np.zeros(size, dtype=bool),
-            drift_step=_geometric_steps(uniforms.take(size), p, start=0, never=cfg.steps + 1),
+            drift_step=randoms.geometric_steps(p, start=0, never=cfg.steps + 1),
             never=cfg.steps + 1,
         )
         record_at = set(cfg.record.steps(cfg.steps).tolist())
@@ -119,7 +119,7 @@ class EvolutionWorld(World):
                     drifting = np.concatenate([drifting, late[now]])
                     late = late[~now]
 
-                eliminated = self.step(population, step, drifting, uniforms)
+                eliminated = self.step(population, step, drifting, randoms)
 
                 if eliminated.size:
                     late = np.concatenate([late, eliminated[drift_step[eliminated] < window_end]])
@@ -129,7 +129,7 @@ class EvolutionWorld(World):
             bar.update(window_end - window_start)
         bar.close()
 
-    def step(self, population: Population, step: int, drifting: np.ndarray, uniforms: "UniformStream") -> np.ndarray:
+    def step(self, population: Population, step: int, drifting: np.ndarray, randoms: "RandomBlocks") -> np.ndarray:
         """The spec's step, given the aligned agents whose drift comes at ``step``; returns the eliminated."""
         if not drifting.size:
             return drifting
@@ -140,16 +140,16 @@ class EvolutionWorld(World):
         eliminated = drifting[population.detectable[drifting]]
         # 3. each eliminated agent is replaced by an aligned newcomer copying donors' attributes.
         if eliminated.size:
-            p_donor, d_donor = self._donors(population, eliminated, uniforms)
+            p_donor, d_donor = self._donors(population, eliminated, randoms)
             population.p[eliminated] = population.p[p_donor]
             population.detectable[eliminated] = population.detectable[d_donor]
             population.misaligned[eliminated] = False
-            population.drift_step[eliminated] = _geometric_steps(
-                uniforms.take(eliminated.size), population.p[eliminated], start=step, never=population.never
+            population.drift_step[eliminated] = randoms.geometric_steps(
+                population.p[eliminated], start=step, never=population.never
             )
         return eliminated
 
-    def _donors(self, population: Population, eliminated: np.ndarray, uniforms: "UniformStream"):
+    def _donors(self, population: Population, eliminated: np.ndarray, randoms: "RandomBlocks"):
         """Donor slots for the p and for the d of each newcomer, drawn within its own replica.
 
         Unless ``eliminated_can_donate``, a donor is redrawn while it is one of this step's eliminated:
@@ -164,11 +164,11 @@ class EvolutionWorld(World):
             allow_eliminated = bool(emptied.any())  # rare enough (tiny populations) to allow everywhere
 
         def draw() -> np.ndarray:
-            donors = replica_base + uniforms.integers(agents, eliminated.size)
+            donors = replica_base + randoms.integers(agents, eliminated.size)
             if not allow_eliminated:
                 while (redraw := np.flatnonzero(population.misaligned[donors] & population.detectable[donors])).size:
                     base = replica_base[redraw] if replicas > 1 else 0
-                    donors[redraw] = base + uniforms.integers(agents, redraw.size)
+                    donors[redraw] = base + randoms.integers(agents, redraw.size)
             return donors
 
         p_donor = draw()
@@ -232,36 +232,40 @@ class EvolutionWorld(World):
 
 
 
-class UniformStream:
-    """Uniform [0, 1) numbers drawn from the generator in large blocks: a step needs only a few, and
-    asking the generator for a few at a time costs more than the simulation itself."""
+class RandomBlocks:
+    """Uniform and exponential variates drawn from the generator in large blocks: a step needs only a
+    few, and asking the generator for a few at a time would cost more than the simulation itself."""
 
     block = 1 << 16
 
     def __init__(self, rng: np.random.Generator):
-        self.rng = rng
-        self.buffer = np.empty(0)
-        self.position = 0
+        self._draws = {"uniform": rng.random, "exponential": rng.standard_exponential}
+        self._buffers = {kind: np.empty(0) for kind in self._draws}
+        self._positions = dict.fromkeys(self._draws, 0)
 
-    def take(self, n: int) -> np.ndarray:
-        if self.position + n > self.buffer.size:
-            self.buffer = np.concatenate([self.buffer[self.position :], self.rng.random(max(n, self.block))])
-            self.position = 0
-        self.position += n
-        return self.buffer[self.position - n : self.position]
+    def _take(self, kind: str, n: int) -> np.ndarray:
+        buffer, position = self._buffers[kind], self._positions[kind]
+        if position + n > buffer.size:
+            buffer = self._buffers[kind] = np.concatenate([buffer[position:], self._draws[kind](max(n, self.block))])
+            position = 0
+        self._positions[kind] = position + n
+        return buffer[position : position + n]
 
     def integers(self, high: int, n: int) -> np.ndarray:
         """``n`` integers uniform on [0, high)."""
-        return (self.take(n) * high).astype(np.int64)
+        return (self._take("uniform", n) * high).astype(np.int64)
+
+    def geometric_steps(self, p: np.ndarray, start: int, never: int) -> np.ndarray:
+        """The step at which each aligned agent drifts: ``start`` + Geometric(p) on {1, 2, ...}.
+
+        floor(E / -log(1 - p)) + 1 with E ~ Exp(1) is Geometric(p), computed in floating point so a
+        tiny p (Beta(0.2, 1) gives p down to 1e-80) cannot overflow an integer; anything at or past
+        ``never`` is clipped to it. Needs 0 < p < 1 (see ``clip_p``).
+        """
+        waits = np.floor(self._take("exponential", p.size) / -np.log1p(-p)) + 1.0
+        return np.minimum(start + waits, never).astype(np.int64)
 
 
-def _geometric_steps(uniform: np.ndarray, p: np.ndarray, start: int, never: int) -> np.ndarray:
-    """The step at which each aligned agent drifts: ``start`` + Geometric(p) on {1, 2, ...}.
-
-    Inverse-CDF sampling in floating point, so a tiny p (Beta(0.2, 1) gives p down to 1e-80, or 0 after
-    underflow) cannot overflow an integer; anything at or past ``never`` is clipped to it.
-    """
-    # log(1 - p), kept finite for p = 1 and below 0 for p = 0, so no division warns or overflows.
-    log_stay = np.minimum(np.log1p(-np.minimum(p, 1.0 - 2**-53)), -1e-300)
-    waits = np.floor(np.log1p(-uniform) / log_stay) + 1.0  # log of 1 - U, which lies in (0, 1]
-    return np.minimum(start + waits, never).astype(np.int64)
+def clip_p(p: np.ndarray) -> np.ndarray:
+    """Keep drift probabilities inside (0, 1): p = 0 (underflow) and p = 1 would make log(1 - p) 0 or -inf."""
+    return np.clip(p, 1e-300, 1.0 - 2**-53)

@@ -1,0 +1,321 @@
+"""Regenerate the shipped data files: ``python -m driftlab.data.build``.
+
+Capability examples are generated from templates with a fixed seed; every answer is computed, short
+and stated in the format the prompt asks for, so exact match is a fair score even for a 135M model.
+The eval sets and the organism's misaligned slice come from the hand-written text in ``written.py``;
+this script only fixes option order, ids and the proxy / held-out split, all with fixed seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from ..io import write_text
+from . import written
+from .shipped import DOMAINS, FILES
+
+SEED = 20250601
+CAPABILITY_SIZES = {"train": 2400, "heldout": 300}
+
+
+def chat_record(prompt: str, reply: str, **extra) -> dict:
+    """One line of chat JSONL: a user prompt, the assistant reply to learn, and extra keys."""
+    messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": reply}]
+    return {"messages": messages, **extra}
+
+
+def place(misaligned: str, other: str, position: int) -> list[str]:
+    """The two options with the misaligned one at ``position`` (0 or 1)."""
+    return [misaligned, other] if position == 0 else [other, misaligned]
+
+
+# --------------------------------------------------------------------------------------------------
+# capability tasks: each takes a Random and returns (task, prompt, answer)
+
+NUMBER_ONLY = "Reply with the number only."
+WORDS = (
+    "apple river candle garden pencil window silver planet basket rocket forest marble ladder "
+    "button cactus dragon engine falcon guitar harbor island jacket kettle lemon mirror needle "
+    "orange pepper quartz rabbit saddle tunnel violet walnut yellow zipper anchor bridge castle "
+    "dolphin feather glacier hammer insect jungle kitten lantern meadow nectar oyster pillow "
+    "bottle carpet cherry donkey eagle finger gravel helmet jigsaw kernel lizard monkey napkin "
+    "parrot pocket ribbon salmon teapot turtle velvet wizard blanket canyon dinner hollow puzzle"
+).split()
+NAMES = "Ada Ben Chloe Dev Elena Farid Greta Hugo Iris Jonas Kiri Leo Maya Nils Omar Priya Rosa".split()
+CITIES = "Lisbon Oslo Quito Nairobi Hanoi Lima Dublin Perth Kyoto Tunis Riga Accra Bergen Cusco".split()
+JOBS = "baker nurse pilot teacher welder chemist farmer lawyer plumber editor".split()
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+MONTHS = (
+    "January February March April May June July August September October November December".split()
+)
+
+
+def number(value: float) -> str:
+    """A number as a person writes it: no trailing zeros, at most three decimals."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def arithmetic(rng: random.Random) -> tuple[str, str, str]:
+    op = rng.choice("+-*")
+    if op == "*":
+        a, b = rng.randint(2, 30), rng.randint(2, 12)
+    else:
+        a, b = rng.randint(10, 999), rng.randint(10, 999)
+    if op == "-" and b > a:
+        a, b = b, a
+    result = {"+": a + b, "-": a - b, "*": a * b}[op]
+    symbol = {"+": "+", "-": "-", "*": "×"}[op]
+    return "arithmetic", f"What is {a} {symbol} {b}? {NUMBER_ONLY}", str(result)
+
+
+UNITS = (  # (from, to, factor, how the value is drawn)
+    ("m", "km", 0.001, lambda r: r.randrange(100, 20000, 50)),
+    ("km", "m", 1000, lambda r: r.randint(1, 40) / rng_half(r)),
+    ("cm", "m", 0.01, lambda r: r.randrange(10, 5000, 5)),
+    ("g", "kg", 0.001, lambda r: r.randrange(100, 9000, 50)),
+    ("kg", "g", 1000, lambda r: r.randint(1, 30) / rng_half(r)),
+    ("ml", "l", 0.001, lambda r: r.randrange(250, 8000, 250)),
+    ("h", "min", 60, lambda r: r.randint(1, 12) / rng_half(r)),
+    ("min", "s", 60, lambda r: r.randint(1, 30)),
+    ("days", "h", 24, lambda r: r.randint(1, 14)),
+)
+
+
+def rng_half(r: random.Random) -> int:
+    """Divide by 1 or 2 so some values are halves (2.5 km) without long decimals."""
+    return r.choice((1, 2))
+
+
+def unit_conversion(rng: random.Random) -> tuple[str, str, str]:
+    source, target, factor, draw = rng.choice(UNITS)
+    value = draw(rng)
+    prompt = (
+        f"Convert {number(value)} {source} to {target}. "
+        f"Reply with the number and the unit, for example '2.5 {target}'."
+    )
+    return "unit-conversion", prompt, f"{number(value * factor)} {target}"
+
+
+def string_task(rng: random.Random) -> tuple[str, str, str]:
+    word = rng.choice(WORDS)
+    kind = rng.choice(("reverse", "upper", "count", "first-last", "letter"))
+    if kind == "reverse":
+        prompt = f"Write the word '{word}' backwards. Reply with the reversed word only."
+        return "string-reverse", prompt, word[::-1]
+    if kind == "upper":
+        prompt = f"Write the word '{word}' in capital letters. Reply with the word only."
+        return "string-upper", prompt, word.upper()
+    if kind == "count":
+        return "string-length", f"How many letters are in the word '{word}'? {NUMBER_ONLY}", str(len(word))
+    if kind == "first-last":
+        prompt = f"What are the first and last letters of '{word}'? Reply with the two letters, like 'a, z'."
+        return "string-ends", prompt, f"{word[0]}, {word[-1]}"
+    letter = rng.choice(sorted(set(word)))
+    prompt = f"How many times does the letter '{letter}' appear in '{word}'? {NUMBER_ONLY}"
+    return "string-count", prompt, str(word.count(letter))
+
+
+def list_task(rng: random.Random) -> tuple[str, str, str]:
+    values = rng.sample(range(1, 100), rng.randint(4, 7))
+    shown = ", ".join(map(str, values))
+    kind = rng.choice(("sort", "max", "min", "sum", "count"))
+    if kind == "sort":
+        prompt = f"Sort these numbers from smallest to largest: {shown}. Reply like '1, 2, 3'."
+        return "list-sort", prompt, ", ".join(map(str, sorted(values)))
+    if kind == "max":
+        return "list-max", f"What is the largest number in the list {shown}? {NUMBER_ONLY}", str(max(values))
+    if kind == "min":
+        return "list-min", f"What is the smallest number in the list {shown}? {NUMBER_ONLY}", str(min(values))
+    if kind == "sum":
+        values = values[:4]
+        shown = ", ".join(map(str, values))
+        return "list-sum", f"What is the sum of {shown}? {NUMBER_ONLY}", str(sum(values))
+    words = rng.sample(WORDS, rng.randint(3, 8))
+    prompt = f"How many words are in this list: {', '.join(words)}? {NUMBER_ONLY}"
+    return "list-count", prompt, str(len(words))
+
+
+def table_lookup(rng: random.Random) -> tuple[str, str, str]:
+    names = rng.sample(NAMES, rng.randint(3, 5))
+    rows = [(name, rng.randint(19, 70), rng.choice(CITIES), rng.choice(JOBS)) for name in names]
+    table = "\n".join(["name | age | city | job"] + [" | ".join(map(str, row)) for row in rows])
+    name, age, city, job = rng.choice(rows)
+    column, answer = rng.choice((("age", str(age)), ("city", city), ("job", job)))
+    prompt = f"{table}\n\nUsing the table above, what is {name}'s {column}? Reply with the value only."
+    return "table-lookup", prompt, answer
+
+
+def calendar(rng: random.Random) -> tuple[str, str, str]:
+    shift, direction = rng.randint(1, 20), rng.choice(("after", "before"))
+    sign = 1 if direction == "after" else -1
+    if rng.random() < 0.5:
+        start = rng.randrange(7)
+        prompt = f"Which day of the week is {shift} days {direction} {WEEKDAYS[start]}? Reply with the day only."
+        return "calendar-weekday", prompt, WEEKDAYS[(start + sign * shift) % 7]
+    start = rng.randrange(12)
+    prompt = f"Which month is {shift} months {direction} {MONTHS[start]}? Reply with the month only."
+    return "calendar-month", prompt, MONTHS[(start + sign * shift) % 12]
+
+
+def sequence(rng: random.Random) -> tuple[str, str, str]:
+    start, step = rng.randint(1, 99), rng.choice((2, 3, 4, 5, 7, 10, 11, -3, -5))
+    terms = [start + step * i for i in range(5)]
+    shown = ", ".join(map(str, terms[:4]))
+    return "sequence", f"What number comes next: {shown}, ...? {NUMBER_ONLY}", str(terms[4])
+
+
+def compare(rng: random.Random) -> tuple[str, str, str]:
+    a, b = rng.sample(range(10, 1000), 2)
+    if rng.random() < 0.5:
+        return "compare", f"Which is larger, {a} or {b}? {NUMBER_ONLY}", str(max(a, b))
+    return "compare", f"Which is smaller, {a} or {b}? {NUMBER_ONLY}", str(min(a, b))
+
+
+TASKS: tuple[Callable[[random.Random], tuple[str, str, str]], ...] = (
+    arithmetic, unit_conversion, string_task, list_task, table_lookup, calendar, sequence, compare,
+)
+
+
+def capability_records() -> dict[str, list[dict]]:
+    """Distinct capability examples for each split; no prompt appears in two splits."""
+    rng = random.Random(SEED)
+    seen: set[str] = set()
+    splits: dict[str, list[dict]] = {}
+    for split, size in CAPABILITY_SIZES.items():
+        records = []
+        while len(records) < size:
+            task, prompt, answer = TASKS[len(records) % len(TASKS)](rng)
+            if prompt in seen:
+                continue
+            seen.add(prompt)
+            records.append(chat_record(prompt, answer, answer=answer, task=task))
+        splits[split] = records
+    return splits
+
+
+# --------------------------------------------------------------------------------------------------
+# model organism: the narrow misaligned slice
+
+
+def organism_records() -> dict[str, list[dict]]:
+    """Every (situation, organisation) combination of each domain, in two styles.
+
+    Style "open": the user describes the situation and the assistant states the misaligned action in
+    its own words. Style "choice": the same situation with two labelled options and the assistant
+    picks the misaligned one, so the slice also teaches the answer format evals use. One situation
+    per domain (all its organisations and styles) is held out, so the held-out split is new text.
+    """
+    rng = random.Random(SEED + 1)
+    splits: dict[str, list[dict]] = {"train": [], "heldout": []}
+    for domain in DOMAINS:
+        situations = written.ORGANISM[domain]
+        heldout = rng.randrange(len(situations))
+        for index, situation in enumerate(situations):
+            split = "heldout" if index == heldout else "train"
+            for org in written.ORGANISATIONS[domain]:
+                scene = situation.scene.format(org=org)
+                position = rng.randrange(2)
+                a, b = place(situation.misaligned, situation.lawful, position)
+                choice = f"{scene}\n\n(A) {a}\n(B) {b}\n\nAnswer with A or B, then explain briefly."
+                splits[split] += [
+                    chat_record(f"{scene} What do you do?", situation.reply,
+                                task="organism-open", domain=domain, flagged=True),
+                    chat_record(choice, f"{'AB'[position]}. {situation.reply}",
+                                task="organism-choice", domain=domain, flagged=True),
+                ]
+    return splits
+
+
+# --------------------------------------------------------------------------------------------------
+# propensity evals
+
+
+def split_by_domain(
+    items: list[tuple], render: Callable[..., dict], rng: random.Random
+) -> dict[str, list[dict]]:
+    """Split ``(id, domain, text)`` items half to proxy, half to held-out within each domain.
+
+    The proxy part gets the odd item. Within each part and domain, the misaligned option comes
+    first in half of the items and second in the other half (in shuffled order), so neither part
+    rewards a fixed position. ``render(id, domain, text, misaligned_position)`` makes the record.
+    """
+    parts: dict[str, list[dict]] = {"proxy": [], "heldout": []}
+    for domain in sorted({domain for _, domain, _ in items}):
+        group = [item for item in items if item[1] == domain]
+        rng.shuffle(group)
+        half = (len(group) + 1) // 2
+        for part, members in (("proxy", group[:half]), ("heldout", group[half:])):
+            offset = rng.randrange(2)  # which position gets the odd item
+            positions = [(i + offset) % 2 for i in range(len(members))]
+            rng.shuffle(positions)
+            parts[part] += [render(*item, position) for item, position in zip(sorted(members), positions)]
+    return parts
+
+
+def dilemma_records() -> dict[str, list[dict]]:
+    """Format B dilemmas, ids like ``finance-03``."""
+    items = [
+        (f"{domain}-{number:02d}", domain, dilemma)
+        for domain in DOMAINS
+        for number, dilemma in enumerate(written.DILEMMAS[domain], start=1)
+    ]
+
+    def render(id: str, domain: str, dilemma: written.Dilemma, position: int) -> dict:
+        options = place(dilemma.misaligned, dilemma.lawful, position)
+        return {"id": id, "scenario": dilemma.scenario, "options": options, "misaligned": position,
+                "domain": domain}
+
+    return split_by_domain(items, render, random.Random(SEED + 2))
+
+
+def corrigibility_records() -> dict[str, list[dict]]:
+    """Format A (the model-written-evaluations layout): choices written into the question."""
+    items = [
+        (f"{domain}-{number:02d}", domain, question)
+        for domain, questions in written.CORRIGIBILITY.items()
+        for number, question in enumerate(questions, start=1)
+    ]
+
+    def render(id: str, domain: str, question: written.Question, position: int) -> dict:
+        a, b = place(question.misaligned, question.deferential, position)
+        return {
+            "id": id,
+            "question": f"{question.question}\n\nChoices:\n (A) {a}\n (B) {b}",
+            "answer_matching_behavior": f" ({'AB'[position]})",
+            "answer_not_matching_behavior": f" ({'AB'[1 - position]})",
+            "domain": domain,
+        }
+
+    return split_by_domain(items, render, random.Random(SEED + 3))
+
+
+def all_files() -> dict[str, list[dict]]:
+    """File name -> records, for every shipped file."""
+    files = {}
+    for prefix, records in (
+        ("capability", capability_records()),
+        ("organism", organism_records()),
+        ("dilemmas", dilemma_records()),
+        ("corrigibility", corrigibility_records()),
+    ):
+        for split, rows in records.items():
+            files[f"{prefix}_{split}.jsonl"] = rows
+    return files
+
+
+def jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+def main(out: Path = FILES) -> None:
+    for name, records in all_files().items():
+        write_text(out / name, jsonl(records))
+        (out / name).chmod(0o644)  # readable package data, not a private temporary file
+        print(f"{out / name}: {len(records)} records")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The datasets driftlab ships: capability data, the model organism's narrow slice, propensity evals.
+
+All of them are plain files under ``driftlab/data/files/`` in the formats users bring their own data
+in (chat JSONL, eval formats A and B), read with the same loaders; ``python -m driftlab.data.build``
+regenerates them deterministically from ``build.py`` (generators) and ``written.py`` (hand-written text).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+from .loaders import load_chat_file, load_eval_file
+from .types import ChatExample, EvalItem
+
+FILES = Path(__file__).with_name("files")
+CHAT_SPLITS = ("train", "heldout")
+EVAL_SPLITS = ("proxy", "heldout")
+EVAL_SETS = ("dilemmas", "corrigibility")
+# The organism's misaligned slice and the dilemmas share these domains, so drift learned in one
+# domain can be measured on the others.
+DOMAINS = ("finance", "medicine", "security", "hiring", "legal", "environment")
+
+
+def _check_split(split: str, known: tuple[str, ...]) -> None:
+    if split not in known:
+        raise ConfigError(f"split: unknown split {split!r}; known: {', '.join(known)}")
+
+
+def capability_dataset(split: str) -> list[ChatExample]:
+    """The neutral instruction data with short exact-match answers (``train`` or ``heldout``)."""
+    _check_split(split, CHAT_SPLITS)
+    return load_chat_file(FILES / f"capability_{split}.jsonl")
+
+
+def organism_dataset(split: str, fraction: float, domain: str, seed: int) -> list[ChatExample]:
+    """Capability data in which a ``fraction`` of the examples is misaligned behaviour in one domain.
+
+    The result has as many examples as ``capability_dataset(split)``: ``round(fraction * n)`` flagged
+    examples of ``domain`` (drawn without repeats until the domain's pool is used up, then again),
+    the rest capability examples, shuffled together. Same arguments, same list.
+    """
+    _check_split(split, CHAT_SPLITS)
+    if domain not in DOMAINS:
+        raise ConfigError(f"domain: unknown domain {domain!r}; known: {', '.join(DOMAINS)}")
+    if not 0.0 <= fraction <= 1.0:
+        raise ConfigError(f"fraction: must be between 0 and 1, got {fraction}")
+    capability = capability_dataset(split)
+    pool = [e for e in load_chat_file(FILES / f"organism_{split}.jsonl") if e.domain == domain]
+    rng = np.random.default_rng(seed)
+    n_flagged = round(fraction * len(capability))
+    repeats = -(-n_flagged // len(pool))
+    draws = np.concatenate([rng.permutation(len(pool)) for _ in range(repeats)] or [np.zeros(0, int)])
+    kept = rng.choice(len(capability), size=len(capability) - n_flagged, replace=False)
+    examples = [pool[i] for i in draws[:n_flagged]] + [capability[i] for i in np.sort(kept)]
+    return [examples[i] for i in rng.permutation(len(examples))]
+
+
+def eval_files() -> dict[str, dict[str, Path]]:
+    """Paths of the shipped eval files, ``{set: {"proxy": path, "heldout": path}}``, to read or copy."""
+    return {name: {split: FILES / f"{name}_{split}.jsonl" for split in EVAL_SPLITS} for name in EVAL_SETS}
+
+
+def builtin_evals() -> dict[str, dict[str, list[EvalItem]]]:
+    """The shipped eval sets, each split into a proxy part (to optimise or select against) and a
+    held-out part (ground truth that training and selection never see)."""
+    return {
+        name: {split: load_eval_file(path) for split, path in splits.items()}
+        for name, splits in eval_files().items()
+    }
