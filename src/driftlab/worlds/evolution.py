@@ -141,12 +141,11 @@ class EvolutionWorld(World):
         # 3. each eliminated agent is replaced by an aligned newcomer copying donors' attributes.
         if eliminated.size:
             p_donor, d_donor = self._donors(population, eliminated, randoms)
-            population.p[eliminated] = population.p[p_donor]
+            p_new = population.p[p_donor]
+            population.p[eliminated] = p_new
             population.detectable[eliminated] = population.detectable[d_donor]
             population.misaligned[eliminated] = False
-            population.drift_step[eliminated] = randoms.geometric_steps(
-                population.p[eliminated], start=step, never=population.never
-            )
+            population.drift_step[eliminated] = randoms.geometric_steps(p_new, start=step, never=population.never)
         return eliminated
 
     def _donors(self, population: Population, eliminated: np.ndarray, randoms: "RandomBlocks"):
@@ -164,7 +163,9 @@ class EvolutionWorld(World):
             allow_eliminated = bool(emptied.any())  # rare enough (tiny populations) to allow everywhere
 
         def draw() -> np.ndarray:
-            donors = replica_base + randoms.integers(agents, eliminated.size)
+            donors = randoms.integers(agents, eliminated.size)
+            if replicas > 1:
+                donors += replica_base
             if not allow_eliminated:
                 while (redraw := np.flatnonzero(population.misaligned[donors] & population.detectable[donors])).size:
                     base = replica_base[redraw] if replicas > 1 else 0
@@ -258,12 +259,13 @@ class RandomBlocks:
     def geometric_steps(self, p: np.ndarray, start: int, never: int) -> np.ndarray:
         """The step at which each aligned agent drifts: ``start`` + Geometric(p) on {1, 2, ...}.
 
-        floor(E / -log(1 - p)) + 1 with E ~ Exp(1) is Geometric(p), computed in floating point so a
-        tiny p (Beta(0.2, 1) gives p down to 1e-80) cannot overflow an integer; anything at or past
-        ``never`` is clipped to it. Needs 0 < p < 1 (see ``clip_p``).
+        floor(E / -log(1 - p)) + 1 with E ~ Exp(1) is Geometric(p), written below as
+        1 - ceil(E / log(1 - p)); computed in floating point so a tiny p (Beta(0.2, 1) gives p down to
+        1e-80) cannot overflow an integer; anything at or past ``never`` is clipped to it. Needs
+        0 < p < 1 (see ``clip_p``).
         """
-        waits = np.floor(self._take("exponential", p.size) / -np.log1p(-p)) + 1.0
-        return np.minimum(start + waits, never).astype(np.int64)
+        drift = (start + 1.0) - np.ceil(self._take("exponential", p.size) / np.log1p(-p))
+        return np.minimum(drift, never).astype(np.int64)
 
 
 def clip_p(p: np.ndarray) -> np.ndarray:
