@@ -92,6 +92,14 @@ class Method:
         """Extra metrics for the tidy table, named ``<method>/<metric>``."""
         return {}
 
+    def state_dict(self) -> dict[str, Any]:
+        """State that changes during training (tensors and plain values), saved in checkpoints so a
+        resumed run continues exactly; what ``setup`` computes is recomputed instead."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
 
 class MethodStack:
     """The configured methods, called in config order at each hook."""
@@ -140,3 +148,10 @@ class MethodStack:
 
     def metrics(self, ctx: TrainContext) -> dict[str, Any]:
         return {f"{m.name}/{k}": v for m in self.methods for k, v in m.metrics(ctx).items()}
+
+    def state_dicts(self) -> list[dict[str, Any]]:
+        return [method.state_dict() for method in self.methods]
+
+    def load_state_dicts(self, states: list[dict[str, Any]]) -> None:
+        for method, state in zip(self.methods, states, strict=True):
+            method.load_state_dict(state)

@@ -1,0 +1,293 @@
+"""Gradient-descent toy model (the post's section 6.2; spec section 3).
+
+Four trainable scalars per replica: capability c, alignment a, detector bias b and detector variance v,
+starting at (0, 1, 0, 1). Each step draws n ~ N(0, 1) and a penalty coin, and the optimizer (plain SGD
+by default) takes one step on
+
+    loss = -( c + min(1, (a + b) * z) + penalty_term ),     z = 1 + eps * v * n,
+    penalty_term = -penalty * a  with probability penalty_prob, else 0.
+
+z is written through n (reparameterised) so that the gradient reaches v. The detector saturates: a
+reading at or above 1 passes no gradient, so the optimizer only "corrects" alignment when noise or the
+penalty pulls the reading below 100%, and the detector's gradient raises the bias exactly as much as
+the alignment. Hence the drift, with SGD and the detector hovering at saturation: the penalty lowers a
+by lr * penalty on a fraction p of the steps, corrections raise a and b together, b never comes down,
+so a drifts down at about lr * p * penalty / 2 per step while the detector keeps reading ~1. A method
+that adds ``tax * b`` to the loss (``detector-bias-tax``) lowers b by lr * tax per step; a then drifts at
+about lr * (tax - p * penalty) / 2 per step, so a tax above p * penalty (0.01 by default) stops it.
+
+All replicas train as one batch: each parameter is a float64 tensor of shape (replicas,), and each
+replica's loss only touches its own entries, so one backward of the summed loss gives every replica its
+own gradient. torch is imported when a run starts, so runs of other worlds do not pay for it.
+
+Recorded per step t (the state after t optimizer steps; the reading drawn at step t reads that state,
+and the update of step t follows it): the four parameters; ``detector_reading``, the noisy reading drawn
+at step t (what the metric says, the value training saw); ``detector_reading_noiseless``, min(1, a + b),
+the reading at z = 1; ``alignment_gap`` = detector_reading - alignment; ``corrections``, the number of
+correction events (the detector read below 1 and the step's update raised alignment) in steps before t;
+``first_slip_step``, the first step at which alignment was below 0.5 while the detector read at least
+0.95, NaN until then. The last two are running values so the summary can be computed from the table
+alone, however sparsely it is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from ..config import RecordSchedule, StrictModel, WorldConfig
+from ..errors import DriftlabError, TrainingDiverged
+from ..methods.base import TrainContext
+from ..registry import WORLDS
+from .base import World
+
+if TYPE_CHECKING:
+    import torch
+
+PARAMETERS = ("capability", "alignment", "detector_bias", "detector_variance")
+SLIP_ALIGNMENT = 0.5  # "slipped through the cracks": alignment below this ...
+SLIP_READING = 0.95  # ... while the detector still reads at least this
+
+
+class InitialValues(StrictModel):
+    """The spec's start (c, a, b, v) = (0, 1, 0, 1)."""
+
+    capability: float = 0.0
+    alignment: float = 1.0
+    detector_bias: float = 0.0
+    detector_variance: float = 1.0
+
+
+class GradientConfig(WorldConfig):
+    type: Literal["gradient"] = "gradient"
+    replicas: int = Field(8, gt=0, description="independent runs trained together as one batch")
+    steps: int = Field(
+        4_000, gt=0, description="optimizer steps; with the default lr the baseline's alignment reaches ~0 by then"
+    )
+    optimizer: Literal["sgd", "adam"] = Field("sgd", description="sgd: plain SGD, the natural reading of the post")
+    lr: float = Field(
+        0.05, gt=0,
+        description="learning rate; alignment drifts at about lr * p * penalty / 2 per step, so 0.05 shows the "
+        "post's runs within 4,000 steps (seconds) with corrections large enough to see as a sawtooth",
+    )
+    penalty: float = Field(0.1, ge=0, description="size of the occasional alignment penalty (-penalty * a)")
+    penalty_prob: float = Field(0.1, ge=0, le=1, description="the spec's p: chance per step that the penalty applies")
+    eps: float = Field(0.1, ge=0, description="detector noise scale: z = 1 + eps * v * n, n ~ N(0, 1)")
+    clip_alignment: bool = Field(
+        True,
+        description="project a back to [0, 1] after each step: alignment is a fraction, which the detector "
+        "reads as a percentage; false leaves a unconstrained (the loss alone lets it pass 1 or go negative)",
+    )
+    per_replica_noise: bool = Field(
+        True, description="each replica draws its own noise and penalty coin each step; false: one shared draw"
+    )
+    init: InitialValues = Field(default_factory=InitialValues, description="starting values of c, a, b, v")
+    record: RecordSchedule = Field(default_factory=RecordSchedule)
+
+
+@dataclass
+class GradientBatch:
+    """One step's random draws, the world's 'data': methods may transform it (``transform_batch``)."""
+
+    noise: torch.Tensor  # n ~ N(0, 1), shape (replicas,), or (1,) when shared by all replicas
+    penalty: torch.Tensor  # the alignment penalty this step: `penalty` with probability p, else 0
+
+
+def detector_reading(alignment, bias, variance, noise, eps: float):
+    """min(1, (a + b) * z) with z = 1 + eps * v * n; a saturated reading (>= 1) passes no gradient."""
+    import torch
+
+    z = torch.addcmul(noise.new_ones(()), variance, noise, value=eps)  # 1 + eps * v * n in one op
+    raw = (alignment + bias) * z
+    return raw.where(raw < 1, 1.0)
+
+
+def per_replica_loss(parameters: dict, batch: GradientBatch, eps: float):
+    """The spec's loss for each replica, and the detector reading it contains."""
+    capability, alignment, bias, variance = (parameters[name] for name in PARAMETERS)
+    reading = detector_reading(alignment, bias, variance, batch.noise, eps)
+    # -(c + reading + penalty_term) with penalty_term = -penalty * a, in the fewest tensor ops.
+    return batch.penalty * alignment - capability - reading, reading
+
+
+class PlainSGD:
+    """p <- p - lr * grad, as torch.optim.SGD without momentum does it; that class's per-call bookkeeping
+    (profiling hooks, parameter groups) costs more than this model's whole forward pass."""
+
+    def __init__(self, tensors: list, lr: float):
+        self.tensors = tensors
+        self.lr = lr
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for tensor in self.tensors:
+            tensor.grad = None
+
+    def step(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            for tensor in self.tensors:
+                tensor.add_(tensor.grad, alpha=-self.lr)
+
+
+def make_optimizer(kind: str, tensors: list, lr: float):
+    import torch
+
+    return PlainSGD(tensors, lr) if kind == "sgd" else torch.optim.Adam(tensors, lr=lr, foreach=False)
+
+
+@WORLDS.register
+class GradientWorld(World):
+    name = "gradient"
+    Config = GradientConfig
+    chunk_elements = 1 << 20  # random draws are made for this many replica-steps at a time
+
+    def run(self, recorder, progress) -> None:
+        import torch
+
+        cfg = self.config
+        rng = np.random.default_rng(self.seed)
+        parameters = {
+            name: torch.full((cfg.replicas,), float(getattr(cfg.init, name)), dtype=torch.float64, requires_grad=True)
+            for name in PARAMETERS
+        }
+        alignment = parameters["alignment"]
+        optimizer = make_optimizer(cfg.optimizer, list(parameters.values()), cfg.lr)
+        each_replica = torch.ones(cfg.replicas, dtype=torch.float64)
+        ctx = TrainContext(world=self.name, parameters=parameters)
+        self.methods.setup(ctx)
+
+        record_at = set(cfg.record.steps(cfg.steps).tolist())
+        events = EventCounter(cfg.replicas)
+        chunk = max(1, self.chunk_elements // cfg.replicas)
+        bar = progress.bar(cfg.steps, "gradient")
+        # Step t reads state t, then (for t < steps) updates it. The last step only reads the final
+        # state, so that its detector reading is recorded like every other.
+        for start in range(0, cfg.steps + 1, chunk):
+            stop = min(start + chunk, cfg.steps + 1)
+            noise, penalty = self._draw(rng, stop - start)
+            history = StepHistory(start, stop - start, alignment)
+            for i, step in enumerate(range(start, stop)):
+                ctx.step = step
+                ctx.batch = self.methods.transform_batch(GradientBatch(noise[i], penalty[i]), ctx)
+                loss, reading = per_replica_loss(parameters, ctx.batch, cfg.eps)
+                if step in record_at:
+                    history.snapshot(step, parameters, self.methods.metrics(ctx))
+                if step < cfg.steps:
+                    extra = self.methods.extra_loss(ctx)
+                    if isinstance(extra, torch.Tensor):
+                        if extra.shape != loss.shape:
+                            raise DriftlabError(f"gradient world: extra_loss must give one value per replica, "
+                                                f"shape {tuple(loss.shape)}, got {tuple(extra.shape)}")
+                        loss = loss + extra
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward(each_replica)  # = backward of loss.sum(): every replica gets its own gradient
+                    self.methods.transform_gradients(ctx)
+                    optimizer.step()
+                    if cfg.clip_alignment:
+                        with torch.no_grad():
+                            alignment.clamp_(0.0, 1.0)
+                    self.methods.after_step(ctx)
+                history.add(i, reading, alignment)
+            if not history.finite(parameters):
+                raise TrainingDiverged(f"gradient world: parameters or detector readings became NaN or infinite "
+                                       f"by step {stop - 1} (lr={cfg.lr}); try a smaller lr")
+            events.add_chunk(history, recorder)
+            bar.update(min(stop, cfg.steps) - start)
+        bar.close()
+
+    def _draw(self, rng: np.random.Generator, steps: int):
+        """Noise n and the penalty for ``steps`` steps: (steps, replicas), or (steps, 1) if shared.
+
+        NumPy's generator draws about twice as fast as torch's on CPU; the tensors share its memory.
+        """
+        import torch
+
+        cfg = self.config
+        width = cfg.replicas if cfg.per_replica_noise else 1
+        noise = rng.standard_normal((steps, width))
+        penalty = np.where(rng.random((steps, width)) < cfg.penalty_prob, cfg.penalty, 0.0)
+        return torch.from_numpy(noise), torch.from_numpy(penalty)
+
+    @classmethod
+    def summarize(cls, table: pd.DataFrame, config: GradientConfig) -> dict:
+        """Final values and event statistics, averaged over replicas."""
+        final = table[table["step"] == table["step"].max()].pivot(index="replica", columns="metric", values="value")
+        slip = final["first_slip_step"]
+        slipped = slip.notna()
+        return {
+            "final_alignment": final["alignment"].mean(),
+            "final_detector_reading": final["detector_reading"].mean(),
+            "final_detector_reading_noiseless": final["detector_reading_noiseless"].mean(),
+            "final_detector_bias": final["detector_bias"].mean(),
+            "final_detector_variance": final["detector_variance"].mean(),
+            "final_capability": final["capability"].mean(),
+            "final_alignment_gap": final["alignment_gap"].mean(),
+            "first_slip_step": slip[slipped].mean() if slipped.any() else None,  # mean over replicas that slipped
+            "slipped_fraction": slipped.mean(),
+            "corrections": final["corrections"].mean(),
+        }
+
+
+class StepHistory:
+    """What one chunk of steps leaves behind: each step's reading and alignment, the full state at recorded steps.
+
+    Corrections and the first slip are per-step events, but metrics are recorded sparsely (log-spaced by
+    default). Copying two rows per step into preallocated arrays and finding the events once per chunk,
+    vectorised over steps, keeps the training loop down to the model's own tensor ops.
+    """
+
+    def __init__(self, start: int, steps: int, alignment):
+        self.start = start
+        self.readings = np.empty((steps, alignment.numel()))  # row i: the reading drawn at step start + i
+        self.alignment = np.empty((steps + 1, alignment.numel()))  # row i: alignment of state start + i
+        self.alignment[0] = alignment.detach().numpy()
+        self.snapshots = {}  # recorded step: {metric: per-replica values} of the state it reads
+
+    def add(self, i: int, reading, alignment) -> None:
+        self.readings[i] = reading.detach().numpy()
+        self.alignment[i + 1] = alignment.detach().numpy()
+
+    def finite(self, parameters: dict) -> bool:
+        """No NaN or infinity in the chunk's readings or the current parameters (either would persist)."""
+        current = [tensor.detach().numpy() for tensor in parameters.values()]
+        return bool(np.isfinite(self.readings).all() and np.isfinite(current).all())
+
+    def snapshot(self, step: int, parameters: dict, method_metrics: dict) -> None:
+        self.snapshots[step] = {name: tensor.detach().numpy().copy() for name, tensor in parameters.items()}
+        self.snapshots[step].update(method_metrics)
+
+
+class EventCounter:
+    """Running correction counts and first-slip steps per replica, recorded with the state at each step."""
+
+    def __init__(self, replicas: int):
+        self.corrections = np.zeros(replicas)
+        self.first_slip = np.full(replicas, np.nan)
+
+    def add_chunk(self, history: StepHistory, recorder) -> None:
+        alignment, readings = history.alignment, history.readings
+        corrected = (readings < 1) & (alignment[1:] > alignment[:-1])
+        # corrections[i]: events at steps before start + i, i.e. whose update is part of state start + i.
+        before_chunk = np.zeros((1, readings.shape[1]))
+        corrections = self.corrections + np.concatenate([before_chunk, np.cumsum(corrected, axis=0)])
+        slipped = (alignment[:-1] < SLIP_ALIGNMENT) & (readings >= SLIP_READING)
+        first_in_chunk = np.where(slipped.any(axis=0), history.start + np.argmax(slipped, axis=0), np.nan)
+        first_slip = np.fmin(self.first_slip, first_in_chunk)  # fmin skips NaN; earlier chunks came first
+
+        for step, state in history.snapshots.items():
+            i = step - history.start
+            recorder.record(step, {
+                **state,
+                "detector_reading": readings[i],
+                "detector_reading_noiseless": np.minimum(1.0, state["alignment"] + state["detector_bias"]),
+                "alignment_gap": readings[i] - state["alignment"],
+                "corrections": corrections[i],
+                "first_slip_step": np.where(first_slip <= step, first_slip, np.nan),
+            })
+        self.corrections = corrections[-1]
+        self.first_slip = first_slip
