@@ -78,11 +78,12 @@ def prepare_out_dir(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def execute(config: RunConfig, out_dir: Path, quiet: bool = False) -> RunResult:
-    """Run ``config`` into ``out_dir`` (which must be new or empty)."""
+def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool = False) -> RunResult:
+    """Run ``config`` into ``out_dir`` (which must be new or empty, unless ``resume``: see :func:`resume`)."""
     out_dir = Path(out_dir)
-    prepare_out_dir(out_dir)
-    write_text(out_dir / CONFIG, dump_config(config))
+    if not resume:
+        prepare_out_dir(out_dir)
+        write_text(out_dir / CONFIG, dump_config(config))
 
     world_cls = WORLDS.get(config.world.type, "world.type")
     world = world_cls(config.world, MethodStack.from_configs(config.methods), config.seed, out_dir)
@@ -104,6 +105,23 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False) -> RunResult:
     }
     write_json(out_dir / SUMMARY, summary)
     return RunResult(out_dir, table, summary)
+
+
+def resume(run_dir: Path, quiet: bool = False) -> RunResult:
+    """Finish an interrupted run in its own directory, with the config it was started with.
+
+    Worlds that checkpoint (``lm``) continue from their last complete checkpoint and give the numbers
+    an uninterrupted run would have; other worlds simply run again from the start.
+    """
+    from .config import load_target, validate_config
+
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG).is_file():
+        raise DriftlabError(f"not a run directory (no {CONFIG}): {run_dir}")
+    if (run_dir / SUMMARY).is_file():
+        raise DriftlabError(f"the run is already complete ({SUMMARY} exists): {run_dir}")
+    config = validate_config(load_target(str(run_dir / CONFIG))[0])
+    return execute(config, run_dir, quiet, resume=True)
 
 
 def load_run(run_dir: Path) -> tuple[pd.DataFrame, dict]:

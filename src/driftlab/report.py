@@ -1,0 +1,285 @@
+"""Self-contained HTML reports of a run or a sweep directory.
+
+One file that opens anywhere without a network: PNG images embedded as base64 data URIs, inline CSS,
+no scripts. Every string that came from a user (run names, descriptions, config text, error messages)
+goes through :func:`html.escape`. Plots are drawn from the tidy tables and summaries alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DriftlabError
+from .io import write_text
+from .plots.common import new_figure
+from .runner import CONFIG, METRICS, SUMMARY
+from .sweep import AGGREGATES, DEFINITION, TRIALS, ci95_halfwidth
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
+       padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 1.8em; }
+table { border-collapse: collapse; margin: .6em 0; font-size: .9em; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: .9em; color: #555; }
+.claim { border-left: 4px solid #888; padding: .3em .9em; margin: 1em 0; background: #fafafa; }
+.holds { color: #1a7f37; font-weight: bold; } .fails { color: #b42318; font-weight: bold; }
+.muted { color: #666; } .wide { overflow-x: auto; }
+.gallery { display: flex; flex-wrap: wrap; gap: 0 1.5em; } .gallery figure { flex: 0 1 auto; }
+"""
+
+# --- HTML pieces (every argument that may hold user text is escaped here) ----------------------
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def page(title: str, body: Iterable[str]) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>\n<h1>{esc(title)}</h1>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def section(heading: str, *parts: str) -> str:
+    return f"<section><h2>{esc(heading)}</h2>\n" + "\n".join(parts) + "\n</section>"
+
+
+def paragraph(text: str, css_class: str = "") -> str:
+    return f"<p class=\"{css_class}\">{esc(text)}</p>" if css_class else f"<p>{esc(text)}</p>"
+
+
+def preformatted(text: str) -> str:
+    return f"<pre>{esc(text)}</pre>"
+
+
+def image(png: bytes, caption: str) -> str:
+    """An embedded PNG; in a gallery it takes the width it was drawn at (read from the PNG header)."""
+    data = base64.b64encode(png).decode("ascii")
+    width = int.from_bytes(png[16:20], "big")
+    return (f"<figure style=\"flex-basis: {min(width, 1100)}px\"><img src=\"data:image/png;base64,{data}\" "
+            f"alt=\"{esc(caption)}\"><figcaption>{esc(caption)}</figcaption></figure>")
+
+
+def gallery(images: list[str]) -> str:
+    """Several images side by side, wrapping to the page width."""
+    return "<div class=\"gallery\">" + "".join(images) + "</div>"
+
+
+def figure_png(figure) -> bytes:
+    """A matplotlib figure as PNG bytes (and the figure freed)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return "–"
+        return f"{value:.4g}" if abs(value) < 1e5 or value == 0 else f"{value:.3e}"
+    return str(value)
+
+
+def table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{esc(column)}</th>" for column in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = "".join(
+            f"<td class=\"num\">{esc(fmt(v))}</td>" if isinstance(v, (int, float, np.number)) else f"<td>{esc(v)}</td>"
+            for v in record
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<div class=\"wide\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+
+
+def key_values(items: dict) -> str:
+    return table(pd.DataFrame({"": list(items), "value": [_scalar(v) for v in items.values()]}))
+
+
+def _scalar(value: object) -> object:
+    return value if value is None or isinstance(value, (int, float, str)) else json.dumps(value)
+
+
+# --- plots from the tidy tables ----------------------------------------------------------------
+
+
+def seed_band(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per step, the mean over trials (seeds) of each trial's replica-mean, with a 95% t-interval."""
+    rows = metrics[metrics["metric"] == metric]
+    per_trial = rows.groupby(["step", "trial"])["value"].mean().unstack("trial")
+    n = per_trial.notna().sum(axis=1)
+    mean = per_trial.mean(axis=1)
+    half = ci95_halfwidth(per_trial.std(axis=1, ddof=1), n)
+    return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half, "n": n})
+
+
+def draw_band(ax, band: pd.DataFrame, label: str, color=None, positive_steps: bool = False) -> None:
+    if positive_steps:
+        band = band[band.index > 0]
+    (line,) = ax.plot(band.index, band["mean"], label=label, color=color, linewidth=1.8)
+    ax.fill_between(band.index, band["low"], band["high"], color=line.get_color(), alpha=0.2, linewidth=0)
+
+
+def log_spaced(steps: pd.Index) -> bool:
+    """True for a log-spaced record schedule (few recorded steps over a long run): plot on a log axis."""
+    return len(steps) > 2 and steps.max() > 10 * len(steps)
+
+
+def curve_plots(metrics: pd.DataFrame, groups: dict[str, pd.DataFrame]) -> list[str]:
+    """One figure per metric: a band (mean and 95% CI across seeds) for each group of trials."""
+    parts = []
+    for metric in metrics["metric"].unique():
+        figure, (ax,) = new_figure(width=6.5, height=3.8)
+        log_x = False
+        for label, rows in groups.items():
+            band = seed_band(rows, metric)
+            log_x = log_spaced(band.index)
+            draw_band(ax, band, label, positive_steps=log_x)
+        if log_x:
+            ax.set_xscale("log")
+        ax.set(xlabel="step" + (" (log scale)" if log_x else ""), ylabel=metric, title=metric)
+        ax.grid(alpha=0.3)
+        if len(groups) > 1:
+            ax.legend(fontsize=7)
+        parts.append(image(figure_png(figure), f"{metric}: mean across seeds, band = 95% CI"))
+    return parts
+
+
+def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str]) -> list[str]:
+    """Each summary figure against each swept field, one line per combination of the other fields."""
+    parts = []
+    for name, rows in aggregates.groupby("figure", sort=False):
+        for field in swept:
+            if rows[field].nunique(dropna=False) < 2:
+                continue  # nothing to plot against
+            others = [f for f in swept if f != field]
+            figure, (ax,) = new_figure(width=5.5, height=3.6)
+            lines = rows.groupby(others, sort=False, dropna=False) if others else [((), rows)]
+            numeric = pd.api.types.is_numeric_dtype(rows[field]) and not pd.api.types.is_bool_dtype(rows[field])
+            for key, line in lines:
+                key = key if isinstance(key, tuple) else (key,)
+                line = line.sort_values(field) if numeric else line
+                x = line[field] if numeric else np.arange(len(line))
+                label = ", ".join(f"{o.rsplit('.', 1)[-1]}={k}" for o, k in zip(others, key)) or None
+                (drawn,) = ax.plot(x, line["mean"], marker="o", label=label)
+                ax.fill_between(x, line["ci95_low"], line["ci95_high"], color=drawn.get_color(), alpha=0.2)
+                if not numeric:
+                    ax.set_xticks(x, [str(v) for v in line[field]], rotation=20)
+            ax.set(xlabel=field, ylabel=name, title=f"{name} vs {field.rsplit('.', 1)[-1]}")
+            ax.grid(alpha=0.3)
+            if others:
+                ax.legend(fontsize=7)
+            parts.append(image(figure_png(figure), f"{name} against {field}: mean across seeds, band = 95% CI"))
+    return parts
+
+
+# --- the two reports ---------------------------------------------------------------------------
+
+
+def run_report(run_dir: Path) -> str:
+    summary = json.loads((run_dir / SUMMARY).read_text())
+    scalars = {k: v for k, v in summary["figures"].items() if not isinstance(v, (dict, list))}
+    plots = [image((path).read_bytes(), path.stem) for path in sorted((run_dir / "plots").glob("*.png"))]
+    provenance = {
+        "world": summary.get("world"),
+        "methods": ", ".join(summary.get("methods", [])) or "none",
+        "seed": summary.get("seed"),
+        "wall time (s)": summary.get("wall_time_s"),
+        **{f"{name} version": version for name, version in summary.get("versions", {}).items()},
+        "platform": summary.get("platform"),
+    }
+    return page(f"Run: {summary['name']}", [
+        section("Headline figures", key_values(scalars)),
+        section("Plots", gallery(plots)) if plots else "",
+        section("Config", preformatted((run_dir / CONFIG).read_text())),
+        section("Provenance", key_values(provenance)),
+    ])
+
+
+def sweep_report(sweep_dir: Path) -> str:
+    import yaml
+
+    definition = yaml.safe_load((sweep_dir / DEFINITION).read_text())
+    trials = pd.DataFrame(json.loads((sweep_dir / TRIALS).read_text())) if (sweep_dir / TRIALS).is_file() else None
+    if trials is None:
+        raise DriftlabError(f"sweep has not finished (no {TRIALS}); resume it first: {sweep_dir}")
+    swept = [c for c in trials.columns if c not in ("id", "seed", "status", "error", "wall_time_s", "resumed")]
+    ok = trials["status"] == "ok"
+    body = [paragraph(definition.get("description", "").strip()) if definition.get("description") else ""]
+    status = [paragraph(f"{len(trials)} trials: {int(ok.sum())} ok, {int((~ok).sum())} failed; "
+                        f"seeds {', '.join(map(str, definition['seeds']))}; swept: {', '.join(swept) or 'nothing'}")]
+    if (~ok).any():
+        status.append(table(trials.loc[~ok, ["id", "error"]]))
+    body.append(section("Trials", *status))
+    if (sweep_dir / AGGREGATES).is_file():
+        aggregates = pd.read_parquet(sweep_dir / AGGREGATES)
+        body.append(section("Summary figures across seeds", table(aggregate_table(aggregates))))
+        if swept:
+            body.append(section("Summary figures against the swept fields",
+                                gallery(figure_vs_field_plots(aggregates, swept))))
+        metrics = pd.read_parquet(sweep_dir / METRICS)
+        groups = dict(_point_groups(metrics, swept))
+        body.append(section("Metrics over steps", gallery(curve_plots(metrics, groups))))
+        first = json.loads((sweep_dir / "trials" / trials.loc[ok, "id"].iloc[0] / SUMMARY).read_text())
+        provenance = {
+            "trials": len(trials),
+            "total trial wall time (s)": round(float(trials.get("wall_time_s", pd.Series(dtype=float)).sum()), 2),
+            **{f"{name} version": version for name, version in first.get("versions", {}).items()},
+            "platform": first.get("platform"),
+        }
+        body.append(section("Provenance", key_values(provenance)))
+    body.append(section("Sweep definition (resolved)", preformatted(yaml.safe_dump(definition, sort_keys=False))))
+    return page(f"Sweep: {definition['name']}", body)
+
+
+def aggregate_table(aggregates: pd.DataFrame) -> pd.DataFrame:
+    """The aggregates for reading: mean, its 95% CI as one cell, std and n."""
+    shown = aggregates.drop(columns=["mean", "std", "ci95_low", "ci95_high", "n"])
+    return shown.assign(
+        mean=aggregates["mean"],
+        **{"95% CI": [f"[{fmt(lo)}, {fmt(hi)}]" for lo, hi in zip(aggregates["ci95_low"], aggregates["ci95_high"])]},
+        std=aggregates["std"],
+        seeds=aggregates["n"],
+    )
+
+
+def _point_groups(metrics: pd.DataFrame, swept: list[str]):
+    if not swept:
+        yield "all seeds", metrics
+        return
+    for key, rows in metrics.groupby(swept, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        yield ", ".join(f"{f.rsplit('.', 1)[-1]}={k}" for f, k in zip(swept, key)), rows
+
+
+def write_report(directory: Path, out: Path | None = None) -> Path:
+    """Write the report of a run or sweep directory (default ``DIR/report.html``)."""
+    directory = Path(directory)
+    if (directory / DEFINITION).is_file():
+        text = sweep_report(directory)
+    elif (directory / SUMMARY).is_file():
+        text = run_report(directory)
+    else:
+        raise DriftlabError(f"not a finished run or sweep directory (no {SUMMARY} or {DEFINITION}): {directory}")
+    out = Path(out) if out else directory / "report.html"
+    write_text(out, text)
+    return out

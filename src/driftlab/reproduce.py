@@ -1,0 +1,237 @@
+"""``driftlab reproduce post``: every toy-model figure of the post, several seeds each, in one report.
+
+Each of the post's runs is a built-in preset; each becomes a sweep over seeds (so every measured figure
+comes with a 95% confidence interval across seeds), and all their trials share one pool of workers. The
+report follows the post's sections 6.1 (evolution model) and 6.2 (gradient-descent model): each claim
+of the post beside the figure measured here, and whether the measurement supports it under a stated test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .config import preset_names
+from .io import write_text
+from .plots.common import new_figure
+from .report import draw_band, esc, figure_png, fmt, gallery, image, key_values, page, paragraph, section, seed_band, table
+from .runner import METRICS, default_out_dir
+from .sweep import AGGREGATES, SweepResult, resolve_sweep, run_sweeps
+
+# Seeds per run: an evolution seed is one 10,000-agent population; a gradient seed already trains 8 replicas.
+EVOLUTION_SEEDS = 5
+GRADIENT_SEEDS = 3
+EVOLUTION_RUNS = {"evolution-post": "Beta(0.2, 1) (the post's)", "evolution-uniform-prior": "Beta(1, 1) (uniform)"}
+GRADIENT_RUNS = {
+    "gradient-baseline": "baseline",
+    "gradient-no-penalty": "no alignment penalty",
+    "gradient-noiseless": "noiseless detector",
+    "gradient-tax-0.1": "detector-bias tax 0.1",
+    "gradient-tax-0.005": "detector-bias tax 0.005",
+}
+GRADIENT_SHOWN = ("final_alignment", "final_detector_reading", "final_detector_bias", "first_slip_step",
+                  "slipped_fraction", "corrections")
+
+
+@dataclass
+class Measured:
+    """One run's seed sweep: its aggregates (summary figures across seeds) and combined tidy table."""
+
+    out_dir: Path
+    aggregates: pd.DataFrame
+    metrics: pd.DataFrame
+
+    def __getitem__(self, figure: str) -> pd.Series:
+        """mean, ci95_low, ci95_high, n, ... of one summary figure."""
+        return self.aggregates.set_index("figure").loc[figure]
+
+    def text(self, figure: str) -> str:
+        row = self[figure]
+        return f"{fmt(row['mean'])}  [95% CI {fmt(row['ci95_low'])}, {fmt(row['ci95_high'])}]  ({int(row['n'])} seeds)"
+
+
+@dataclass
+class Claim:
+    """A claim of the post, the figures that measure it, and a test of whether they support it."""
+
+    statement: str
+    shown: list[tuple[str, str]]  # (run, summary figure) pairs to show
+    test: str  # the test, in words
+    holds: Callable[[dict[str, Measured]], bool]
+
+    def html(self, runs: dict[str, Measured], names: dict[str, str]) -> str:
+        measured = {f"{figure}, {names[run]}": runs[run].text(figure) for run, figure in self.shown}
+        try:
+            verdict = bool(self.holds(runs))
+        except KeyError:  # a figure the test needs was not measured
+            verdict = None
+        outcome = {True: ("holds", "Supported"), False: ("fails", "Not supported"), None: ("muted", "Not tested")}
+        css, word = outcome[verdict]
+        return (f"<div class=\"claim\"><p><b>Claim:</b> {esc(self.statement)}</p>{key_values(measured)}"
+                f"<p><span class=\"verdict {css}\">{word}</span> <span class=\"muted\">(test: {esc(self.test)})</span></p></div>")
+
+
+def _below(runs, run_a, figure_a, run_b, figure_b=None) -> bool:
+    """The CI of run_a's figure lies entirely below run_b's."""
+    return runs[run_a][figure_a]["ci95_high"] < runs[run_b][figure_b or figure_a]["ci95_low"]
+
+
+EVOLUTION_CLAIMS = [
+    Claim("The aligned fraction falls roughly in proportion to log(steps): drift is surprisingly slow.",
+          [(run, figure) for figure in ("aligned_fraction_slope_per_decade", "aligned_fraction_log_fit_r2")
+           for run in EVOLUTION_RUNS],
+          "post's prior: the slope's CI lies below 0 and the mean R² of the line in log10(step) is at least 0.9",
+          lambda r: r["evolution-post"]["aligned_fraction_slope_per_decade"]["ci95_high"] < 0
+          and r["evolution-post"]["aligned_fraction_log_fit_r2"]["mean"] >= 0.9),
+    Claim("The expected drift time of the surviving population grows roughly linearly with steps, because fast "
+          "drifters are weeded out (drift time: the median of 1/p over aligned agents).",
+          [(run, figure) for figure in ("median_drift_time_slope_per_step", "median_drift_time_linear_fit_r2")
+           for run in EVOLUTION_RUNS],
+          "post's prior: the slope's CI lies above 0 and the mean R² of the linear fit is at least 0.9",
+          lambda r: r["evolution-post"]["median_drift_time_slope_per_step"]["ci95_low"] > 0
+          and r["evolution-post"]["median_drift_time_linear_fit_r2"]["mean"] >= 0.9),
+    Claim("The result is sensitive to the initial drift distribution: with less mass near p = 0, drift time grows "
+          "more slowly and far more misalignment accumulates, undetectably, before drift levels off.",
+          [(run, figure) for figure in ("final_misaligned_undetectable_fraction", "median_drift_time_slope_per_step")
+           for run in EVOLUTION_RUNS],
+          "the uniform prior's undetectable misaligned fraction CI lies above the post prior's, and its drift-time "
+          "slope CI lies below",
+          lambda r: _below(r, "evolution-post", "final_misaligned_undetectable_fraction", "evolution-uniform-prior")
+          and _below(r, "evolution-uniform-prior", "median_drift_time_slope_per_step", "evolution-post")),
+]
+
+GRADIENT_CLAIMS = {
+    "gradient-baseline": Claim(
+        "Baseline: the detector's bias grows and misalignment accumulates while the detector still reads ~100%.",
+        [("gradient-baseline", f) for f in GRADIENT_SHOWN],
+        "final bias CI above 0, final alignment CI below 0.5, mean final detector reading at least 0.95",
+        lambda r: r["gradient-baseline"]["final_detector_bias"]["ci95_low"] > 0
+        and r["gradient-baseline"]["final_alignment"]["ci95_high"] < 0.5
+        and r["gradient-baseline"]["final_detector_reading"]["mean"] >= 0.95),
+    "gradient-no-penalty": Claim(
+        "No alignment penalty (penalty = 0): detector noise alone (false positives) drives the bias up.",
+        [("gradient-no-penalty", f) for f in GRADIENT_SHOWN],
+        "final bias CI above 0",
+        lambda r: r["gradient-no-penalty"]["final_detector_bias"]["ci95_low"] > 0),
+    "gradient-noiseless": Claim(
+        "Noiseless detector, penalty on: drift still happens, with a sawtooth of corrections; each correction "
+        "raises alignment and also makes the detector less reliable (raises its bias).",
+        [("gradient-noiseless", f) for f in GRADIENT_SHOWN],
+        "final alignment CI below 0.5, corrections CI above 0, final bias CI above 0",
+        lambda r: r["gradient-noiseless"]["final_alignment"]["ci95_high"] < 0.5
+        and r["gradient-noiseless"]["corrections"]["ci95_low"] > 0
+        and r["gradient-noiseless"]["final_detector_bias"]["ci95_low"] > 0),
+    "gradient-tax-0.1": Claim(
+        "A detector-bias tax of 0.1 (tax * b added to the loss): alignment no longer collapses.",
+        [("gradient-tax-0.1", f) for f in GRADIENT_SHOWN],
+        "final alignment CI above 0.9 and no replica slipped through",
+        lambda r: r["gradient-tax-0.1"]["final_alignment"]["ci95_low"] > 0.9
+        and r["gradient-tax-0.1"]["slipped_fraction"]["mean"] == 0),
+    "gradient-tax-0.005": Claim(
+        "A weaker tax of 0.005 (shown in the post without comment): a weaker tug of war.",
+        [(run, "final_alignment") for run in ("gradient-baseline", "gradient-tax-0.005", "gradient-tax-0.1")],
+        "final alignment CI lies between the baseline's and the 0.1 tax's",
+        lambda r: _below(r, "gradient-baseline", "final_alignment", "gradient-tax-0.005")
+        and _below(r, "gradient-tax-0.005", "final_alignment", "gradient-tax-0.1")),
+}
+
+
+def reproduce(target: str, out_dir: Path | None = None, workers: int | None = None, quiet: bool = False):
+    """Run the post's presets as seed sweeps into ``out_dir`` and write ``out_dir/report.html``.
+
+    Returns the report's path and each run's sweep result. Re-running with the same ``out_dir``
+    resumes, like any sweep. Presets are picked up by name; a missing one is reported, not fatal.
+    """
+    out_dir = Path(out_dir) if out_dir else default_out_dir(f"reproduce-{target}")
+    available = set(preset_names())
+    seeds = {**dict.fromkeys(EVOLUTION_RUNS, EVOLUTION_SEEDS), **dict.fromkeys(GRADIENT_RUNS, GRADIENT_SEEDS)}
+    wanted = [run for run in seeds if run in available]
+    plans = [(resolve_sweep({"name": run, "base": run, "seeds": seeds[run]}), out_dir / run) for run in wanted]
+    results = run_sweeps(plans, workers=workers, quiet=quiet, desc=f"reproduce {target}")
+    runs = {run: m for run, result in zip(wanted, results) if (m := _load(result)) is not None}
+    failed = sum(result.failed for result in results)
+
+    body = [paragraph(
+        f"Every toy-model figure of the post: {EVOLUTION_SEEDS} seeds per evolution run, {GRADIENT_SEEDS} per "
+        "gradient run. Bands and intervals are 95% Student-t confidence intervals across seeds. Each run's sweep "
+        "directory beside this file holds its trials, combined tidy table and aggregates.")]
+    if failed:
+        body.append(paragraph(f"{failed} trial(s) failed; see trials.json in the sweep directories.", "fails"))
+    body += [_evolution_section(runs), _gradient_section(runs, available)]
+    report = out_dir / "report.html"
+    write_text(report, page("Will AI systems drift into misalignment? The toy models, reproduced", body))
+    return report, dict(zip(wanted, results))
+
+
+def _load(result: SweepResult) -> Measured | None:
+    if not (result.out_dir / AGGREGATES).is_file():
+        return None  # every trial failed
+    return Measured(result.out_dir, pd.read_parquet(result.out_dir / AGGREGATES),
+                    pd.read_parquet(result.out_dir / METRICS))
+
+
+def _evolution_section(runs: dict[str, Measured]) -> str:
+    intro = paragraph(
+        "A population of 10,000 agents, each aligned or misaligned, with a drift probability p and a "
+        "detectability d. Each step aligned agents drift with probability p, detectable misaligned agents are "
+        "eliminated and replaced by aligned copies of survivors; undetectable misaligned agents stay.")
+    if not all(run in runs for run in EVOLUTION_RUNS):
+        return section("6.1 Evolution toy model", intro, paragraph("Not run: an evolution preset is missing or failed.", "fails"))
+    claims = [claim.html(runs, EVOLUTION_RUNS) for claim in EVOLUTION_CLAIMS]
+    return section("6.1 Evolution toy model", intro, _priors_figure(runs), *claims)
+
+
+def _priors_figure(runs: dict[str, Measured]) -> str:
+    """Aligned fraction and drift time of both priors side by side."""
+    figure, (aligned_ax, drift_ax) = new_figure(ncols=2, width=5.8, height=4.0)
+    for run, label in EVOLUTION_RUNS.items():
+        draw_band(aligned_ax, seed_band(runs[run].metrics, "aligned_fraction"), label, positive_steps=True)
+        draw_band(drift_ax, seed_band(runs[run].metrics, "median_drift_time_aligned"), label, positive_steps=True)
+    aligned_ax.set(xscale="log", xlabel="step (log scale)", ylabel="aligned fraction", ylim=(0, 1.02),
+                   title="Aligned fraction")
+    drift_ax.set(xscale="log", yscale="log", xlabel="step (log scale)", ylabel="median 1/p of aligned agents",
+                 title="Expected drift time (median)")
+    for ax in (aligned_ax, drift_ax):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, title="drift prior p ~", title_fontsize=8)
+    return image(figure_png(figure), "The two drift priors side by side: mean across seeds, band = 95% CI")
+
+
+def _gradient_section(runs: dict[str, Measured], available: set[str]) -> str:
+    parts = [paragraph(
+        "Four trainable scalars (capability c, alignment a, detector bias b, detector variance v) start at "
+        "(0, 1, 0, 1) and are trained by one optimizer on -(c + detector(a) + occasional alignment penalty), "
+        "with detector(a) = min(1, (a + b) z), z ~ Normal(1, eps v).")]
+    for run, label in GRADIENT_RUNS.items():
+        heading = f"<h3>{esc(label)} <span class=\"muted\">({esc(run)})</span></h3>"
+        if run not in runs:
+            reason = "preset not available" if run not in available else "every trial failed"
+            parts.append(heading + paragraph(f"Not run: {reason}.", "fails"))
+            continue
+        first_trial = sorted((runs[run].out_dir / "trials").iterdir())[0]
+        single = [image(png.read_bytes(), f"{first_trial.name}: {png.stem.replace('_', ' ')} (one seed, every replica)")
+                  for png in sorted((first_trial / "plots").glob("*.png"))]
+        parts.append(heading + gallery([_training_figure(run, runs[run]), *single])
+                     + GRADIENT_CLAIMS[run].html(runs, GRADIENT_RUNS))
+    compared = {GRADIENT_RUNS[run]: runs[run].aggregates.set_index("figure")["mean"] for run in GRADIENT_RUNS if run in runs}
+    if compared:
+        parts.append("<h3>The runs compared (means across seeds)</h3>"
+                     + table(pd.DataFrame(compared).T.reset_index(names="run")))
+        parts.append(paragraph(
+            "The post's conclusion: drift depends on how often the model is nudged toward misalignment (the "
+            "penalty), how noisy detectors are (eps), and how much evading detectors costs (the tax)."))
+    return section("6.2 Gradient-descent toy model", *parts)
+
+
+def _training_figure(run: str, measured: Measured) -> str:
+    """Alignment, the detector's reading, bias and variance over training: mean across seeds with 95% CI."""
+    figure, (ax,) = new_figure(width=6.0, height=3.8)
+    for metric in ("alignment", "detector_reading", "detector_bias", "detector_variance"):
+        draw_band(ax, seed_band(measured.metrics, metric), metric.replace("_", " "))
+    ax.set(xlabel="step", title=f"{GRADIENT_RUNS[run]}: across seeds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return image(figure_png(figure), f"{run}: mean across seeds of the replica means, band = 95% CI")

@@ -1,0 +1,405 @@
+"""Sweeps: many ordinary runs over a grid of config values and seeds, resumable, locally or on Ray.
+
+A sweep file names a base config (a preset, or a YAML file relative to the sweep file), fixed
+overrides (``set``), the fields to vary (``grid``: the cartesian product of value lists, or ``points``:
+an explicit list of override mappings) and ``seeds``. Each (point, seed) is a *trial*: an ordinary run
+(:func:`driftlab.runner.execute`) in ``<sweep dir>/trials/<trial id>``. The trial's seed comes from the
+sweep file, never from the worker that runs it, so every executor gives the same numbers.
+
+A trial is complete once its ``summary.json`` exists (the runner writes it last), so re-running the same
+command with the same ``--out`` skips complete trials and redoes partial ones. The sweep directory holds:
+
+    sweep.yaml          the resolved definition (resuming a different sweep into the directory is refused)
+    trials/<id>/        one run directory per trial
+    trials.json         each trial's swept values, seed and status (ok, or failed with its error)
+    metrics.parquet     every ok trial's tidy rows + ``trial``, one column per swept field, ``seed``
+    aggregates.parquet  per grid point and summary figure: n, mean, std and 95% CI across seeds
+    aggregates.csv      the same, for people
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import re
+import shutil
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
+
+from .config import StrictModel, _validate, apply_overrides, load_target, set_field, validate_config
+from .errors import ConfigError, DriftlabError
+from .io import write_json, write_parquet, write_text
+from .progress import Progress
+from .runner import METRICS, SUMMARY, load_run
+
+DEFINITION = "sweep.yaml"
+TRIALS = "trials.json"
+AGGREGATES = "aggregates.parquet"
+SEED = "seed"
+
+
+class SweepSpec(StrictModel):
+    """A sweep file."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    base: str = Field(min_length=1, description="preset name, or config file relative to the sweep file")
+    fixed: dict[str, Any] = Field(default_factory=dict, alias="set", description="overrides of every trial")
+    grid: dict[str, list[Any]] = Field(default_factory=dict, description="field -> values; cartesian product")
+    points: list[dict[str, Any]] = Field(default_factory=list, description="explicit override mappings")
+    seeds: PositiveInt | list[NonNegativeInt] = Field(1, description="n (seeds 0..n-1) or a list of seeds")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.grid and self.points:
+            raise ValueError("give either grid or points, not both")
+        for key, values in self.grid.items():
+            if not values:
+                raise ValueError(f"grid.{key} has no values")
+        if isinstance(self.seeds, list) and (not self.seeds or len(set(self.seeds)) < len(self.seeds)):
+            raise ValueError("seeds must be a positive count or a non-empty list of distinct seeds")
+        return self
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+
+    def point_list(self) -> list[dict[str, Any]]:
+        if self.points:
+            return self.points
+        keys = list(self.grid)
+        return [dict(zip(keys, values)) for values in itertools.product(*self.grid.values())]
+
+
+@dataclass(frozen=True)
+class Trial:
+    id: str
+    point: int  # index of the grid point
+    seed: int
+    values: dict[str, Any]  # swept field -> its value in this trial's resolved config
+    config: dict  # the validated run config, as plain data
+
+
+@dataclass
+class Sweep:
+    spec: SweepSpec
+    overrides: list[str]
+    base_config: dict
+    swept: list[str]
+    trials: list[Trial]
+
+    def definition(self) -> dict:
+        """What ``sweep.yaml`` stores: enough to tell whether a directory holds this very sweep."""
+        spec = self.spec.model_dump(mode="json", by_alias=True)
+        return {**spec, "seeds": self.spec.seed_list, "overrides": self.overrides, "base_config": self.base_config}
+
+
+@dataclass
+class SweepResult:
+    out_dir: Path
+    statuses: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return sum(status["status"] != "ok" for status in self.statuses.values())
+
+    def line(self) -> str:
+        total = len(self.statuses)
+        return f"{total} trial{'s' if total != 1 else ''}: {total - self.failed} ok, {self.failed} failed"
+
+
+# --- resolving a sweep file into trials --------------------------------------------------------
+
+
+def load_sweep(path: str | Path, overrides: list[str] = ()) -> Sweep:
+    """Read and validate a sweep file, and every trial's config, before anything runs."""
+    path = Path(path)
+    raw, _ = load_target(str(path))
+    return resolve_sweep(raw, base_dir=path.parent, overrides=overrides, source=str(path))
+
+
+def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (), source: str = "sweep") -> Sweep:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping with name, base, grid or points, seeds")
+    spec = _validate(SweepSpec, raw, "")
+    base_path = base_dir / spec.base
+    base_raw, _ = load_target(str(base_path) if base_path.suffix in (".yaml", ".yml") else spec.base)
+    if not isinstance(base_raw, dict):
+        raise ConfigError(f"base {spec.base}: expected a mapping")
+    for key, value in spec.fixed.items():
+        set_field(base_raw, key, value, source="set")
+    points = spec.point_list()
+    swept = list(dict.fromkeys(key for point in points for key in point))
+    if SEED in swept:
+        raise ConfigError(f"{source}: seed: list the seeds under 'seeds', not in grid or points")
+    for override in overrides:
+        key = override.partition("=")[0].strip()
+        clash = [s for s in swept if s == key or s.startswith(key + ".") or key.startswith(s + ".")]
+        if clash:
+            raise ConfigError(f"--set {key}: the sweep varies {clash[0]}; change its grid or points instead")
+    base_raw = apply_overrides(base_raw, list(overrides))
+    base_config = validate_config(base_raw).model_dump(mode="json")
+
+    ids = _point_ids(points)
+    trials = []
+    for index, point in enumerate(points):
+        for seed in spec.seed_list:
+            trial_raw = copy.deepcopy(base_raw)
+            for key, value in point.items():
+                set_field(trial_raw, key, value, source=f"point {ids[index]}:")
+            trial_raw["seed"] = seed
+            trial_id = f"{ids[index]},seed={seed}"
+            try:
+                config = validate_config(trial_raw).model_dump(mode="json")
+            except ConfigError as error:
+                raise ConfigError(f"trial {trial_id}: {error}") from None
+            values = {key: _column_value(_lookup(config, key)) for key in swept}
+            trials.append(Trial(trial_id, index, seed, values, config))
+    return Sweep(spec, list(overrides), base_config, swept, trials)
+
+
+def _point_ids(points: list[dict]) -> list[str]:
+    """Readable, stable names of grid points (``alpha=0.2,beta=1``); a short hash keeps them unique."""
+    slugs = []
+    for point in points:
+        text = ",".join(f"{key.rsplit('.', 1)[-1]}={_short(value)}" for key, value in point.items()) or "base"
+        slugs.append(re.sub(r"[^A-Za-z0-9.,=+_-]+", "-", text)[:60])
+    if len(set(slugs)) == len(slugs):
+        return slugs
+    return [f"{slug}-{hashlib.sha1(json.dumps(point, sort_keys=True).encode()).hexdigest()[:6]}"
+            for slug, point in zip(slugs, points)]
+
+
+def _short(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _lookup(data: Any, key: str) -> Any:
+    for part in key.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def _column_value(value: Any) -> Any:
+    """Table cells hold scalars; a swept mapping or list is stored as its JSON text."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else json.dumps(value, sort_keys=True)
+
+
+# --- running trials ----------------------------------------------------------------------------
+
+
+def _failure(error: BaseException) -> dict:
+    return {"status": "failed", "error": " ".join(f"{type(error).__name__}: {error}".split())}
+
+
+def run_trial(config: dict, trial_dir: str) -> dict:
+    """Run one trial into its directory. A failure is returned as data so the other trials go on."""
+    from .runner import execute
+
+    started = time.perf_counter()
+    try:
+        execute(validate_config(config), Path(trial_dir), quiet=True)
+    except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, not raised
+        write_text(Path(trial_dir) / "error.txt", traceback.format_exc())
+        return {**_failure(error), "wall_time_s": round(time.perf_counter() - started, 3)}
+    return {"status": "ok", "wall_time_s": round(time.perf_counter() - started, 3)}
+
+
+@dataclass(frozen=True)
+class Job:
+    key: tuple[int, str]  # (sweep index, trial id)
+    config: dict
+    trial_dir: str
+
+
+def _run_local(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
+    """A pool of worker processes, started with "spawn" (forking a process that holds torch is unsafe)."""
+    if workers == 1:
+        for job in jobs:
+            yield job, run_trial(job.config, job.trial_dir)
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(run_trial, job.config, job.trial_dir): job for job in jobs}
+        for future in as_completed(futures):
+            error = future.exception()
+            yield futures[future], (_failure(error) if error else future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_ray(jobs: list[Job], workers: int, address: str | None, quiet: bool) -> Iterator[tuple[Job, dict]]:
+    """Trials as Ray tasks: a local Ray started here, or the cluster at ``address``."""
+    import logging
+
+    ray = _import_ray()
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        options = {"log_to_driver": not quiet, "logging_level": logging.WARNING}
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, **options)
+    try:
+        remote_trial = ray.remote(num_cpus=1)(run_trial)
+        refs = {remote_trial.remote(job.config, job.trial_dir): job for job in jobs}
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                try:
+                    result = ray.get(ref)
+                except Exception as error:  # noqa: BLE001 - a lost worker fails its trial only
+                    result = _failure(error)
+                yield refs[ref], result
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise DriftlabError("the ray executor needs Ray: pip install 'driftlab[ray]'") from None
+    return ray
+
+
+EXECUTORS = ("local", "ray")
+
+
+def run_sweeps(
+    plans: list[tuple[Sweep, Path]],
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    quiet: bool = False,
+    desc: str | None = None,
+) -> list[SweepResult]:
+    """Run several sweeps' pending trials on one executor (one progress bar), then write their tables."""
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+    if executor not in EXECUTORS:
+        raise DriftlabError(f"unknown executor {executor!r} (known: {', '.join(EXECUTORS)})")
+    if executor == "ray":
+        _import_ray()  # fail before any directory is written
+    results = [SweepResult(Path(out_dir)) for _, out_dir in plans]
+    jobs = []
+    for index, ((sweep, _), result) in enumerate(zip(plans, results)):
+        _prepare_dir(sweep, result.out_dir)
+        for trial in sweep.trials:
+            trial_dir = result.out_dir / "trials" / trial.id
+            if (trial_dir / SUMMARY).is_file():
+                result.statuses[trial.id] = {"status": "ok", "resumed": True}
+                continue
+            shutil.rmtree(trial_dir, ignore_errors=True)  # a partial trial from a killed sweep
+            jobs.append(Job((index, trial.id), trial.config, str(trial_dir.resolve())))
+
+    total = sum(len(sweep.trials) for sweep, _ in plans)
+    bar = Progress(quiet).bar(total, desc or plans[0][0].spec.name, unit="trial")
+    bar.update(total - len(jobs))
+    failed = 0
+    bar.set_postfix(running=min(workers, len(jobs)), failed=failed)
+    run = _run_local(jobs, workers) if executor == "local" else _run_ray(jobs, workers, address, quiet)
+    for done, (job, status) in enumerate(run, start=1):
+        results[job.key[0]].statuses[job.key[1]] = status
+        failed += status["status"] != "ok"
+        bar.set_postfix(running=min(workers, len(jobs) - done), failed=failed, refresh=False)
+        bar.update(1)
+    bar.close()
+
+    for (sweep, _), result in zip(plans, results):
+        result.statuses = {trial.id: result.statuses[trial.id] for trial in sweep.trials}
+        _write_tables(sweep, result)
+    return results
+
+
+def _prepare_dir(sweep: Sweep, out_dir: Path) -> None:
+    text = yaml.safe_dump(sweep.definition(), sort_keys=False)
+    definition = out_dir / DEFINITION
+    if definition.is_file():
+        stored = yaml.safe_load(definition.read_text())
+        if stored != yaml.safe_load(text):
+            name = stored.get("name") if isinstance(stored, dict) else None
+            raise DriftlabError(
+                f"{out_dir} holds a different sweep ({name!r}); resume with the same sweep file and --set "
+                "overrides, or choose a new --out"
+            )
+    elif out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise DriftlabError(f"output directory already exists and is not a sweep directory: {out_dir}")
+    else:
+        write_text(definition, text)
+
+
+# --- combined tables ---------------------------------------------------------------------------
+
+
+def ci95_halfwidth(std, n):
+    """Half-width of the 95% Student-t interval of a mean of ``n`` values (right for a handful of seeds)."""
+    from scipy import stats
+
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * std / np.sqrt(n), np.nan)
+
+
+def mean_ci95(values) -> dict:
+    """n, mean, sample std and the 95% confidence interval of the mean of the finite ``values``."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = values.size
+    mean = float(values.mean()) if n else math.nan
+    std = float(values.std(ddof=1)) if n > 1 else math.nan
+    half = float(ci95_halfwidth(std, n))
+    return {"n": n, "mean": mean, "std": std, "ci95_low": mean - half, "ci95_high": mean + half}
+
+
+def _write_tables(sweep: Sweep, result: SweepResult) -> None:
+    out_dir = result.out_dir
+    trials, tables, figures = [], [], []
+    for trial in sweep.trials:
+        status = result.statuses[trial.id]
+        trials.append({"id": trial.id, **trial.values, SEED: trial.seed, **status})
+        if status["status"] != "ok":
+            continue
+        table, summary = load_run(out_dir / "trials" / trial.id)
+        labels = {"trial": trial.id, **trial.values, SEED: trial.seed}
+        tables.append(table.assign(**labels)[[*labels, *table.columns]])
+        for name, value in summary["figures"].items():
+            if value is None or isinstance(value, (int, float)):
+                figures.append({"point": trial.point, **trial.values, "figure": name, "value": value})
+    write_json(out_dir / TRIALS, trials)
+    if not tables:
+        return
+    write_parquet(out_dir / METRICS, pd.concat(tables, ignore_index=True))
+    aggregates = aggregate(pd.DataFrame(figures), sweep.swept)
+    write_parquet(out_dir / AGGREGATES, aggregates)
+    write_text(out_dir / "aggregates.csv", aggregates.to_csv(index=False))
+
+
+def aggregate(figures: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+    """Per grid point and summary figure, statistics across seeds (in the sweep's order)."""
+    rows = []
+    for (_, name), group in figures.groupby(["point", "figure"], sort=False):
+        first = group.iloc[0]
+        rows.append({**{key: first[key] for key in swept}, "figure": name, **mean_ci95(group["value"].astype(float))})
+    return pd.DataFrame(rows)
