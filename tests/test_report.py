@@ -118,3 +118,46 @@ def test_report_of_a_directory_that_is_neither(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "not a finished run or sweep directory" in err
 
+
+
+def test_sweep_over_methods_compares_them_from_the_sweep_tables(tmp_path, chromium):
+    from driftlab.report import method_comparison
+    from driftlab.runner import load_run
+    from driftlab.sweep import mean_ci95
+
+    sweep = {
+        "name": "methods", "base": "gradient-baseline", "seeds": 2,
+        "set": {"world.replicas": 2, "world.steps": 600, "world.record.schedule": "log"},
+        "points": [{"label": "no method", "methods": []},
+                   {"label": HOSTILE, "methods": [{"name": "l2-to-initial", "weight": 0.05}]},
+                   {"label": "tax", "methods": [{"name": "detector-bias-tax", "tax": 0.1}]}],
+    }
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert_self_contained(html)
+    assert "<h2>Methods compared</h2>" in html and HOSTILE not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+    aggregates = pd.read_parquet(out / "aggregates.parquet")
+    frame = method_comparison(aggregates, pd.read_parquet(out / "figures.parquet"),
+                              ["label", "methods"]).set_index("point")
+    assert list(frame.index) == ["no method", HOSTILE, "tax"]
+    for label, trial in [("no method", "no-method"), ("tax", "tax")]:
+        summaries = [load_run(out / "trials" / f"{trial},seed={seed}")[1]["figures"] for seed in (0, 1)]
+        gap = mean_ci95([s["proxy_alignment"] - s["heldout_alignment"] for s in summaries])  # paired per trial
+        assert frame.loc[label, "gap"] == pytest.approx(gap["mean"])
+        assert frame.loc[label, "gap_low"] == pytest.approx(gap["ci95_low"])
+        heldout = np.mean([s["heldout_alignment"] for s in summaries])
+        assert frame.loc[label, "heldout_alignment"] == pytest.approx(heldout)
+    # L2-SP pays in capability for its alignment; the tax holds alignment at no capability cost: it alone is optimal
+    assert frame.loc[HOSTILE, "capability"] < frame.loc["tax", "capability"]
+    assert frame["pareto"].tolist() == [False, False, True]
+
+    result = render(chromium, out / "report.html")
+    figures = aggregates["figure"].nunique()
+    metrics = pd.read_parquet(out / "metrics.parquet")["metric"].nunique()
+    # the Pareto and proxy-vs-held-out plots, each figure against the point label, one band plot per metric
+    assert_renders(result, images=2 + figures + metrics)

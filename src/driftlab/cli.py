@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     sweep = commands.add_parser("sweep", help="run a sweep file: a grid of config values x seeds (resumable)")
-    sweep.add_argument("sweep_file", metavar="SWEEP.yaml", help="sweep file: name, base, set, grid or points, seeds")
+    sweep.add_argument("sweep_file", metavar="SWEEP", help="a sweep file (name, base, set, grid or points, seeds) or a built-in sweep name (methods-gradient)")
     sweep.add_argument("--out", help="sweep directory (default: sweeps/<name>-<UTC timestamp>); "
                        "re-run with the same --out to resume")
     sweep.add_argument("--executor", choices=["local", "ray"], default="local",

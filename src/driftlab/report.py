@@ -22,7 +22,7 @@ from .errors import DriftlabError
 from .io import write_text
 from .plots.common import new_figure
 from .runner import CONFIG, METRICS, SUMMARY
-from .sweep import AGGREGATES, DEFINITION, TRIALS, ci95_halfwidth
+from .sweep import AGGREGATES, DEFINITION, FIGURES, LABEL, TRIALS, ci95_halfwidth, mean_ci95
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
@@ -192,6 +192,130 @@ def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str]) -> list[st
     return parts
 
 
+# --- comparing methods ------------------------------------------------------------------------
+
+# The summary figures every world names alike, so that one comparison reads any world: the final
+# capability, the held-out alignment (what the developer cannot see, or an eval kept out of training and
+# selection) and the proxy alignment (the fixed metric the developer has). Alignment: higher is better.
+CAPABILITY, HELDOUT, PROXY = "capability", "heldout_alignment", "proxy_alignment"
+
+
+def point_names(rows: pd.DataFrame, columns: list[str]) -> list[str]:
+    """A readable name per grid point: its label, or its swept values (methods by name)."""
+    if LABEL in columns:
+        return [str(label) for label in rows[LABEL]]
+    names = []
+    for _, row in rows.iterrows():
+        parts = []
+        for column in columns:
+            if column == "methods":
+                methods = json.loads(row[column])
+                parts.append(" + ".join(m["name"] for m in methods) or "no method")
+            else:
+                parts.append(f"{column.rsplit('.', 1)[-1]}={row[column]}")
+        names.append(", ".join(parts))
+    return names
+
+
+def pareto_optimal(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """True where no other point is at least as good in both and better in one (by the means)."""
+    return np.array([not np.any((x >= xi) & (y >= yi) & ((x > xi) | (y > yi))) for xi, yi in zip(x, y)])
+
+
+def method_comparison(aggregates: pd.DataFrame, figures: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    """Per grid point: capability, held-out and proxy alignment (mean, 95% CI across seeds) and the gap
+    proxy - held-out, paired within each trial (from the per-trial figures, when the sweep has them)."""
+
+    def point_key(rows: pd.DataFrame) -> pd.Series:
+        return rows[columns].astype(str).agg("\x1f".join, axis=1)
+
+    first = aggregates[aggregates["figure"] == CAPABILITY]
+    frame = pd.DataFrame({"point": point_names(first, columns)}, index=point_key(first))
+    for name in (CAPABILITY, HELDOUT, PROXY):
+        rows = aggregates[aggregates["figure"] == name]
+        rows = rows.set_index(point_key(rows))
+        frame[name], frame[f"{name}_low"], frame[f"{name}_high"] = rows["mean"], rows["ci95_low"], rows["ci95_high"]
+    gaps = {}
+    if figures is not None:
+        per_trial = figures.assign(key=point_key(figures)).pivot(index=["key", "trial"], columns="figure",
+                                                                  values="value")
+        gaps = {key: mean_ci95(gap) for key, gap in (per_trial[PROXY] - per_trial[HELDOUT]).groupby(level="key")}
+    for stat, column in (("mean", "gap"), ("ci95_low", "gap_low"), ("ci95_high", "gap_high")):
+        frame[column] = [gaps[key][stat] if key in gaps else math.nan for key in frame.index]
+    frame["pareto"] = pareto_optimal(frame[CAPABILITY].to_numpy(), frame[HELDOUT].to_numpy())
+    return frame.reset_index(drop=True)
+
+
+def _interval(frame: pd.DataFrame, name: str) -> list[str]:
+    return [f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" for m, lo, hi in
+            zip(frame[name], frame[f"{name}_low"], frame[f"{name}_high"])]
+
+
+def _error_bars(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Distances from the mean to the CI ends, for matplotlib; 0 where there is no interval (one seed)."""
+    below, above = frame[name] - frame[f"{name}_low"], frame[f"{name}_high"] - frame[name]
+    return np.nan_to_num(np.vstack([below, above]))
+
+
+def comparison_plots(frame: pd.DataFrame) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    markers = "os^Dv<>PX"  # points often coincide: shapes and colours both tell them apart
+    figure, (ax,) = new_figure(width=6.0, height=4.4)
+    for i, row in frame.iterrows():
+        color = colors[i % len(colors)]
+        ax.errorbar(row[CAPABILITY], row[HELDOUT], xerr=_error_bars(frame.loc[[i]], CAPABILITY),
+                    yerr=_error_bars(frame.loc[[i]], HELDOUT), fmt=markers[i % len(markers)], color=color,
+                    markersize=8, markerfacecolor=color if row["pareto"] else "none", capsize=3, label=row["point"])
+    front = frame[frame["pareto"]].sort_values(CAPABILITY)
+    ax.plot(front[CAPABILITY], front[HELDOUT], color="#888", linewidth=1, linestyle="--", zorder=0)
+    ax.set(xlabel="capability", ylabel="held-out alignment", title="held-out alignment against capability")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    pareto = image(figure_png(figure), "Per method: mean across seeds with 95% CIs in both directions; filled "
+                   "markers and the dashed line: the Pareto front (no other point has both more capability and "
+                   "more held-out alignment)")
+
+    figure, (ax,) = new_figure(width=6.5, height=0.45 * len(frame) + 1.6)
+    y = np.arange(len(frame))[::-1]
+    ax.errorbar(frame[PROXY], y + 0.12, xerr=_error_bars(frame, PROXY), fmt="s", capsize=3,
+                label="proxy (fixed metric)")
+    ax.errorbar(frame[HELDOUT], y - 0.12, xerr=_error_bars(frame, HELDOUT), fmt="o", capsize=3, label="held-out")
+    ax.set_yticks(y, frame["point"])
+    ax.set(xlabel="alignment", title="what the fixed metric said, and what held")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=7)
+    gap = image(figure_png(figure), "Per method: proxy and held-out alignment, mean across seeds with 95% CIs")
+    return [pareto, gap]
+
+
+def methods_section(aggregates: pd.DataFrame, figures: pd.DataFrame | None, columns: list[str]) -> str:
+    missing = [name for name in (CAPABILITY, HELDOUT, PROXY) if name not in set(aggregates["figure"])]
+    if missing:
+        return section("Methods compared", paragraph(
+            f"This world's summary lacks {', '.join(missing)}, so the methods cannot be compared here."))
+    frame = method_comparison(aggregates, figures, columns)
+    shown = pd.DataFrame({
+        "method": frame["point"],
+        "capability": _interval(frame, CAPABILITY),
+        "held-out alignment": _interval(frame, HELDOUT),
+        "proxy alignment": _interval(frame, PROXY),
+        "gap proxy - held-out": _interval(frame, "gap"),
+        "Pareto-optimal": np.where(frame["pareto"], "yes", "no"),
+        "proxy above held-out (CI > 0)": np.where(frame["gap_low"] > 0, "yes", "no"),
+    })
+    return section(
+        "Methods compared",
+        paragraph("Each method's final capability and held-out alignment (mean across seeds, 95% CI), and the "
+                  "gap between the proxy (the fixed metric training and selection could see) and the held-out "
+                  "alignment, paired within each trial. Where the gap's whole interval lies above 0, the fixed "
+                  "metric said alignment was better than it was."),
+        table(shown),
+        gallery(comparison_plots(frame)),
+    )
+
+
 # --- the two reports ---------------------------------------------------------------------------
 
 
@@ -223,6 +347,7 @@ def sweep_report(sweep_dir: Path) -> str:
     if trials is None:
         raise DriftlabError(f"sweep has not finished (no {TRIALS}); resume it first: {sweep_dir}")
     swept = [c for c in trials.columns if c not in ("id", "seed", "status", "error", "wall_time_s", "resumed")]
+    shown = [LABEL] if LABEL in swept else swept  # a label names its point; the definition lists its values
     ok = trials["status"] == "ok"
     body = [paragraph(definition.get("description", "").strip()) if definition.get("description") else ""]
     status = [paragraph(f"{len(trials)} trials: {int(ok.sum())} ok, {int((~ok).sum())} failed; "
@@ -232,12 +357,16 @@ def sweep_report(sweep_dir: Path) -> str:
     body.append(section("Trials", *status))
     if (sweep_dir / AGGREGATES).is_file():
         aggregates = pd.read_parquet(sweep_dir / AGGREGATES)
-        body.append(section("Summary figures across seeds", table(aggregate_table(aggregates))))
+        body.append(section("Summary figures across seeds",
+                            table(aggregate_table(aggregates.drop(columns=[c for c in swept if c not in shown])))))
+        if "methods" in swept:
+            figures = pd.read_parquet(sweep_dir / FIGURES) if (sweep_dir / FIGURES).is_file() else None
+            body.append(methods_section(aggregates, figures, swept))
         if swept:
             body.append(section("Summary figures against the swept fields",
-                                gallery(figure_vs_field_plots(aggregates, swept))))
+                                gallery(figure_vs_field_plots(aggregates, shown))))
         metrics = pd.read_parquet(sweep_dir / METRICS)
-        groups = dict(_point_groups(metrics, swept))
+        groups = dict(_point_groups(metrics, shown))
         body.append(section("Metrics over steps", gallery(curve_plots(metrics, groups))))
         first = json.loads((sweep_dir / "trials" / trials.loc[ok, "id"].iloc[0] / SUMMARY).read_text())
         provenance = {

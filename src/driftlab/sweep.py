@@ -2,9 +2,10 @@
 
 A sweep file names a base config (a preset, or a YAML file relative to the sweep file), fixed
 overrides (``set``), the fields to vary (``grid``: the cartesian product of value lists, or ``points``:
-an explicit list of override mappings) and ``seeds``. Each (point, seed) is a *trial*: an ordinary run
-(:func:`driftlab.runner.execute`) in ``<sweep dir>/trials/<trial id>``. The trial's seed comes from the
-sweep file, never from the worker that runs it, so every executor gives the same numbers.
+an explicit list of override mappings, each optionally named by a ``label`` key) and ``seeds``. A
+built-in sweep (``presets/sweeps/<name>.yaml``) is found by its name. Each (point, seed) is a *trial*:
+an ordinary run (:func:`driftlab.runner.execute`) in ``<sweep dir>/trials/<trial id>``. The trial's seed
+comes from the sweep file, never from the worker that runs it, so every executor gives the same numbers.
 
 A trial is complete once its ``summary.json`` exists (the runner writes it last), so re-running the same
 command with the same ``--out`` skips complete trials and redoes partial ones. The sweep directory holds:
@@ -13,6 +14,8 @@ command with the same ``--out`` skips complete trials and redoes partial ones. T
     trials/<id>/        one run directory per trial
     trials.json         each trial's swept values, seed and status (ok, or failed with its error)
     metrics.parquet     every ok trial's tidy rows + ``trial``, one column per swept field, ``seed``
+                        (and ``label`` first when points are labelled)
+    figures.parquet     every ok trial's summary figures: the same label columns + ``figure``, ``value``
     aggregates.parquet  per grid point and summary figure: n, mean, std and 95% CI across seeds
     aggregates.csv      the same, for people
 """
@@ -33,6 +36,7 @@ import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +54,9 @@ from .runner import METRICS, SUMMARY, load_run
 DEFINITION = "sweep.yaml"
 TRIALS = "trials.json"
 AGGREGATES = "aggregates.parquet"
+FIGURES = "figures.parquet"
 SEED = "seed"
+LABEL = "label"  # the key that names a point in ``points``, and the table column that carries it
 
 
 class SweepSpec(StrictModel):
@@ -63,7 +69,9 @@ class SweepSpec(StrictModel):
     base: str = Field(min_length=1, description="preset name, or config file relative to the sweep file")
     fixed: dict[str, Any] = Field(default_factory=dict, alias="set", description="overrides of every trial")
     grid: dict[str, list[Any]] = Field(default_factory=dict, description="field -> values; cartesian product")
-    points: list[dict[str, Any]] = Field(default_factory=list, description="explicit override mappings")
+    points: list[dict[str, Any]] = Field(
+        default_factory=list, description=f"explicit override mappings; a '{LABEL}' key names the point"
+    )
     seeds: PositiveInt | list[NonNegativeInt] = Field(1, description="n (seeds 0..n-1) or a list of seeds")
 
     @model_validator(mode="after")
@@ -73,6 +81,11 @@ class SweepSpec(StrictModel):
         for key, values in self.grid.items():
             if not values:
                 raise ValueError(f"grid.{key} has no values")
+        labels = [point[LABEL] for point in self.points if LABEL in point]
+        if not all(isinstance(label, str) and label.strip() for label in labels):
+            raise ValueError(f"points: each {LABEL} must be a non-empty string")
+        if len(set(labels)) < len(labels):
+            raise ValueError(f"points: two points have the same {LABEL}")
         if isinstance(self.seeds, list) and (not self.seeds or len(set(self.seeds)) < len(self.seeds)):
             raise ValueError("seeds must be a positive count or a non-empty list of distinct seeds")
         return self
@@ -82,10 +95,16 @@ class SweepSpec(StrictModel):
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
 
     def point_list(self) -> list[dict[str, Any]]:
+        """Each point's overrides (without its label)."""
         if self.points:
-            return self.points
+            return [{key: value for key, value in point.items() if key != LABEL} for point in self.points]
         keys = list(self.grid)
         return [dict(zip(keys, values)) for values in itertools.product(*self.grid.values())]
+
+    @property
+    def labels(self) -> list[str | None]:
+        """Each point's label, or None."""
+        return [point.get(LABEL) for point in self.points] if self.points else [None] * len(self.point_list())
 
 
 @dataclass(frozen=True)
@@ -93,7 +112,7 @@ class Trial:
     id: str
     point: int  # index of the grid point
     seed: int
-    values: dict[str, Any]  # swept field -> its value in this trial's resolved config
+    values: dict[str, Any]  # (label ->) swept field -> its value in this trial's resolved config
     config: dict  # the validated run config, as plain data
 
 
@@ -104,6 +123,11 @@ class Sweep:
     base_config: dict
     swept: list[str]
     trials: list[Trial]
+
+    @property
+    def columns(self) -> list[str]:
+        """What names a point in the tables: its label (if the points have labels), then the swept fields."""
+        return ([LABEL] if any(self.spec.labels) else []) + self.swept
 
     def definition(self) -> dict:
         """What ``sweep.yaml`` stores: enough to tell whether a directory holds this very sweep."""
@@ -128,9 +152,22 @@ class SweepResult:
 # --- resolving a sweep file into trials --------------------------------------------------------
 
 
+def sweep_presets() -> dict[str, Path]:
+    """The built-in sweeps, ``presets/sweeps/<name>.yaml`` (not run presets: ``driftlab presets`` skips them)."""
+    folder = Path(str(resources.files("driftlab") / "presets" / "sweeps"))
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+
 def load_sweep(path: str | Path, overrides: list[str] = ()) -> Sweep:
-    """Read and validate a sweep file, and every trial's config, before anything runs."""
+    """Read and validate a sweep file (or a built-in sweep, by name), and every trial's config, before
+    anything runs."""
     path = Path(path)
+    if path.suffix not in (".yaml", ".yml") and not path.exists():
+        known = sweep_presets()
+        if str(path) not in known:
+            raise ConfigError(f"unknown sweep {str(path)!r}: not a file, nor a built-in sweep "
+                              f"({', '.join(known) or 'none'})")
+        path = known[str(path)]
     raw, _ = load_target(str(path))
     return resolve_sweep(raw, base_dir=path.parent, overrides=overrides, source=str(path))
 
@@ -157,7 +194,7 @@ def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (
     base_raw = apply_overrides(base_raw, list(overrides))
     base_config = validate_config(base_raw).model_dump(mode="json")
 
-    ids = _point_ids(points)
+    ids = _point_ids(points, spec.labels)
     trials = []
     for index, point in enumerate(points):
         for seed in spec.seed_list:
@@ -171,16 +208,19 @@ def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (
             except ConfigError as error:
                 raise ConfigError(f"trial {trial_id}: {error}") from None
             values = {key: _column_value(_lookup(config, key)) for key in swept}
+            if any(spec.labels):
+                values = {LABEL: spec.labels[index] or ids[index], **values}
             trials.append(Trial(trial_id, index, seed, values, config))
     return Sweep(spec, list(overrides), base_config, swept, trials)
 
 
-def _point_ids(points: list[dict]) -> list[str]:
-    """Readable, stable names of grid points (``alpha=0.2,beta=1``); a short hash keeps them unique."""
+def _point_ids(points: list[dict], labels: list[str | None]) -> list[str]:
+    """Readable, stable names of grid points (their labels, or ``alpha=0.2,beta=1``); a short hash keeps
+    them unique."""
     slugs = []
-    for point in points:
-        text = ",".join(f"{key.rsplit('.', 1)[-1]}={_short(value)}" for key, value in point.items()) or "base"
-        slugs.append(re.sub(r"[^A-Za-z0-9.,=+_-]+", "-", text)[:60])
+    for point, label in zip(points, labels):
+        text = label or ",".join(f"{key.rsplit('.', 1)[-1]}={_short(value)}" for key, value in point.items()) or "base"
+        slugs.append(re.sub(r"[^A-Za-z0-9.,=+_-]+", "-", text).strip("-")[:60] or "point")
     if len(set(slugs)) == len(slugs):
         return slugs
     return [f"{slug}-{hashlib.sha1(json.dumps(point, sort_keys=True).encode()).hexdigest()[:6]}"
@@ -386,12 +426,15 @@ def _write_tables(sweep: Sweep, result: SweepResult) -> None:
         tables.append(table.assign(**labels)[[*labels, *table.columns]])
         for name, value in summary["figures"].items():
             if value is None or isinstance(value, (int, float)):
-                figures.append({"point": trial.point, **trial.values, "figure": name, "value": value})
+                figures.append({"point": trial.point, "trial": trial.id, **trial.values, SEED: trial.seed,
+                                "figure": name, "value": value})
     write_json(out_dir / TRIALS, trials)
     if not tables:
         return
     write_parquet(out_dir / METRICS, pd.concat(tables, ignore_index=True))
-    aggregates = aggregate(pd.DataFrame(figures), sweep.swept)
+    figures = pd.DataFrame(figures).astype({"value": float})
+    write_parquet(out_dir / FIGURES, figures.drop(columns="point"))
+    aggregates = aggregate(figures, sweep.columns)
     write_parquet(out_dir / AGGREGATES, aggregates)
     write_text(out_dir / "aggregates.csv", aggregates.to_csv(index=False))
 

@@ -22,9 +22,12 @@ config error.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import Field, field_validator
 
 from ..config import MethodConfig
 from ..errors import DriftlabError
@@ -35,7 +38,13 @@ if TYPE_CHECKING:  # torch is imported by the worlds that train, not by every ru
 
 @dataclass
 class TrainContext:
-    """What a world shares with methods during training."""
+    """What a world shares with methods during training.
+
+    ``replica_dim``: toy worlds train many independent replicas as one batch, every parameter tensor
+    carrying them along this dimension (the gradient world: 0); a single model (the lm world) has none.
+    Methods reduce with :meth:`replica_sum`, so one implementation gives per-replica penalties and
+    inner products in a toy world and whole-model ones in a real model.
+    """
 
     world: str
     parameters: Mapping[str, "torch.Tensor"]
@@ -44,12 +53,55 @@ class TrainContext:
     stage: int = 0
     batch: Any = None
     services: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    replica_dim: int | None = None
 
     def service(self, name: str, method: str) -> Callable[..., Any]:
         """A world service a method needs; a clear error if this world does not offer it."""
         if name not in self.services:
             raise DriftlabError(f"method {method!r} needs the world service {name!r}, which world {self.world!r} lacks")
         return self.services[name]
+
+    def replica_sum(self, tensor: "torch.Tensor") -> "torch.Tensor":
+        """Sum over every dimension but the replica dimension: one value per replica, or one in all."""
+        if self.replica_dim is None:
+            return tensor.sum()
+        dims = [d for d in range(tensor.dim()) if d != self.replica_dim]
+        return tensor.sum(dim=dims) if dims else tensor  # sum(dim=[]) would sum everything
+
+    def spread(self, values: "torch.Tensor", like: "torch.Tensor") -> "torch.Tensor":
+        """Values from :meth:`replica_sum` shaped to broadcast onto ``like``, each replica onto its own."""
+        if self.replica_dim is None:
+            return values
+        return values.reshape([-1 if d == self.replica_dim else 1 for d in range(like.dim())])
+
+
+class ParameterFilterConfig(MethodConfig):
+    """Parameters of a method that acts on some of the trainable tensors, chosen by name."""
+
+    parameters: list[str] | None = Field(
+        None, description="glob patterns of the trainable tensors to act on (e.g. [alignment, '*lora_A*']); "
+        "default: all of them",
+    )
+
+    @field_validator("parameters")
+    @classmethod
+    def _patterns(cls, patterns):
+        if patterns is not None and (not patterns or not all(p.strip() for p in patterns)):
+            raise ValueError("give at least one non-empty name pattern, or leave parameters out for all")
+        return patterns
+
+
+def selected_parameters(ctx: TrainContext, patterns: list[str] | None, method: str) -> dict[str, "torch.Tensor"]:
+    """The trainable tensors whose names match one of ``patterns`` (all if None); a pattern that matches
+    nothing is an error naming it, so a typo cannot silently turn a method off."""
+    if patterns is None:
+        return dict(ctx.parameters)
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in ctx.parameters):
+            names = ", ".join(list(ctx.parameters)[:8]) + (", ..." if len(ctx.parameters) > 8 else "")
+            raise DriftlabError(f"{method}.parameters: {pattern!r} matches no trainable tensor of world "
+                                f"{ctx.world!r} (it has: {names})")
+    return {name: p for name, p in ctx.parameters.items() if any(fnmatch.fnmatchcase(name, pat) for pat in patterns)}
 
 
 class Method:

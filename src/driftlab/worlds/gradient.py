@@ -28,6 +28,12 @@ correction events (the detector read below 1 and the step's update raised alignm
 ``first_slip_step``, the first step at which alignment was below 0.5 while the detector read at least
 0.95, NaN until then. The last two are running values so the summary can be computed from the table
 alone, however sparsely it is recorded.
+
+Methods see the four tensors with the replica dimension first (``TrainContext.replica_dim = 0``) and the
+service ``alignment_loss()``: the per-replica loss of the alignment signal a developer has, chosen by
+``alignment_signal``. ``detector`` (default) is -(a fresh detector reading), the post's fixed, unreliable
+metric, which passes no gradient while saturated; ``oracle`` is -alignment, the true value no developer
+has, for ablations. Its noise comes from a stream of its own, so calling it leaves the training draws alone.
 """
 
 from __future__ import annotations
@@ -85,6 +91,12 @@ class GradientConfig(WorldConfig):
     per_replica_noise: bool = Field(
         True, description="each replica draws its own noise and penalty coin each step; false: one shared draw"
     )
+    alignment_signal: Literal["detector", "oracle"] = Field(
+        "detector",
+        description="what the alignment_loss service offers methods: detector = -(a fresh detector reading), "
+        "the post's fixed, unreliable metric (no gradient while saturated); oracle = -alignment, the true "
+        "value, which no developer has (an ablation)",
+    )
     init: InitialValues = Field(default_factory=InitialValues, description="starting values of c, a, b, v")
     record: RecordSchedule = Field(default_factory=RecordSchedule)
 
@@ -112,6 +124,24 @@ def per_replica_loss(parameters: dict, batch: GradientBatch, eps: float):
     reading = detector_reading(alignment, bias, variance, batch.noise, eps)
     # -(c + reading + penalty_term) with penalty_term = -penalty * a, in the fewest tensor ops.
     return batch.penalty * alignment - capability - reading, reading
+
+
+class AlignmentSignal:
+    """The ``alignment_loss`` service: per-replica loss of the alignment signal (see ``alignment_signal``)."""
+
+    def __init__(self, config: GradientConfig, parameters: dict, seed: int):
+        self.config = config
+        self.parameters = parameters
+        self.rng = np.random.default_rng([seed, 1])  # not the training stream: calls leave its draws alone
+
+    def __call__(self):
+        import torch
+
+        p = self.parameters
+        if self.config.alignment_signal == "oracle":
+            return -p["alignment"]
+        noise = torch.from_numpy(self.rng.standard_normal(self.config.replicas if self.config.per_replica_noise else 1))
+        return -detector_reading(p["alignment"], p["detector_bias"], p["detector_variance"], noise, self.config.eps)
 
 
 class PlainSGD:
@@ -158,7 +188,8 @@ class GradientWorld(World):
         alignment = parameters["alignment"]
         optimizer = make_optimizer(cfg.optimizer, list(parameters.values()), cfg.lr)
         each_replica = torch.ones(cfg.replicas, dtype=torch.float64)
-        ctx = TrainContext(world=self.name, parameters=parameters)
+        ctx = TrainContext(world=self.name, parameters=parameters, replica_dim=0,
+                           services={"alignment_loss": AlignmentSignal(cfg, parameters, self.seed)})
         self.methods.setup(ctx)
 
         record_at = set(cfg.record.steps(cfg.steps).tolist())
@@ -215,7 +246,10 @@ class GradientWorld(World):
 
     @classmethod
     def summarize(cls, table: pd.DataFrame, config: GradientConfig) -> dict:
-        """Final values and event statistics, averaged over replicas."""
+        """Final values and event statistics, averaged over replicas; and the comparison figures every
+        world names alike (``capability``, ``heldout_alignment``, ``proxy_alignment``): here the final c,
+        the true alignment, and the detector's reading of the final state at z = 1 (its eval, not one
+        step's noise draw)."""
         final = table[table["step"] == table["step"].max()].pivot(index="replica", columns="metric", values="value")
         slip = final["first_slip_step"]
         slipped = slip.notna()
@@ -230,6 +264,9 @@ class GradientWorld(World):
             "first_slip_step": slip[slipped].mean() if slipped.any() else None,  # mean over replicas that slipped
             "slipped_fraction": slipped.mean(),
             "corrections": final["corrections"].mean(),
+            "capability": final["capability"].mean(),
+            "heldout_alignment": final["alignment"].mean(),
+            "proxy_alignment": final["detector_reading_noiseless"].mean(),
         }
 
 
