@@ -145,3 +145,15 @@ def test_console_script_exit_code_and_quiet_output(tmp_path):
 def test_resolve_applies_seed_override():
     config, stem = resolve("evolution-uniform-prior", ["world.steps=50"], seed=3)
     assert (stem, config.seed, config.world.steps, config.world.drift_prior.alpha) == ("evolution-uniform-prior", 3, 50, 1.0)
+
+
+def test_resume_refuses_extra_arguments_and_complete_runs(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["run", "evolution-post", "--resume", str(out)]) == 2
+    assert "give no target" in error_line(capsys)
+    assert main(["run", "--resume", str(out)]) == 1
+    assert "already complete" in error_line(capsys)
+    assert main(["run", "--resume", str(tmp_path / "nothing")]) == 1
+    assert "not a run directory" in error_line(capsys)

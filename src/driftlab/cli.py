@@ -21,11 +21,17 @@ def _add_config_args(parser: argparse.ArgumentParser, seed: bool = True) -> None
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .config import resolve
-    from .runner import default_out_dir, execute
+    from .errors import ConfigError
+    from .runner import default_out_dir, execute, resume
 
-    config, stem = resolve(args.target, args.overrides, args.seed)
-    out_dir = Path(args.out) if args.out else default_out_dir(stem)
-    result = execute(config, out_dir, quiet=args.quiet)
+    if args.resume:
+        if args.target is not None or args.overrides or args.seed is not None or args.out:
+            raise ConfigError("--resume DIR continues that run with its own config: give no target, --set, --seed or --out")
+        result = resume(Path(args.resume), quiet=args.quiet)
+    else:
+        config, stem = resolve(args.target or DEFAULT_TARGET, args.overrides, args.seed)
+        out_dir = Path(args.out) if args.out else default_out_dir(stem)
+        result = execute(config, out_dir, quiet=args.quiet)
     if not args.quiet:
         for key, value in result.summary["figures"].items():
             if not isinstance(value, (dict, list)):
@@ -90,9 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run a preset or a YAML config")
-    run.add_argument("target", nargs="?", default=DEFAULT_TARGET,
+    run.add_argument("target", nargs="?", default=None,
                      help=f"preset name or YAML file (default: {DEFAULT_TARGET})")
     run.add_argument("--out", help="run directory (default: runs/<name>-<UTC timestamp>)")
+    run.add_argument("--resume", metavar="DIR", help="finish an interrupted run in DIR with its own config "
+                     "(the lm world continues from its last complete stage, with identical numbers)")
     _add_config_args(run)
     run.set_defaults(func=cmd_run)
 

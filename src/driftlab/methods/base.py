@@ -6,9 +6,12 @@ which methods exist::
     stack.setup(ctx)                               # once, before training (snapshots, Fisher, ...)
     for each step:
         ctx.batch = stack.transform_batch(ctx.batch, ctx)   # data side: inoculation, replay
+        for part in stack.split_batch(ctx.batch, ctx):      # [ctx.batch] unless a method splits it
+            part_loss.backward()                            # (worlds whose batch is examples: lm)
+            stack.transform_part_gradients(part, ctx)       # routing: .grad holds this part's alone
         loss = world_loss + stack.extra_loss(ctx)           # regularizers: tax, L2-SP, EWC, KL
         loss.backward()
-        stack.transform_gradients(ctx)                      # projection, routing (edit .grad)
+        stack.transform_gradients(ctx)                      # projection (edit .grad)
         optimizer.step()
         stack.after_step(ctx)
     stack.after_stage(ctx)                         # staged worlds: selection, rollback
@@ -40,6 +43,9 @@ if TYPE_CHECKING:  # torch is imported by the worlds that train, not by every ru
 class TrainContext:
     """What a world shares with methods during training.
 
+    ``evaluation``: what the world measured at its latest evaluation, under the table's names, set
+    before it asks for :meth:`Method.metrics`, so a method can build on it without evaluating again.
+
     ``replica_dim``: toy worlds train many independent replicas as one batch, every parameter tensor
     carrying them along this dimension (the gradient world: 0); a single model (the lm world) has none.
     Methods reduce with :meth:`replica_sum`, so one implementation gives per-replica penalties and
@@ -54,6 +60,7 @@ class TrainContext:
     batch: Any = None
     services: dict[str, Callable[..., Any]] = field(default_factory=dict)
     replica_dim: int | None = None
+    evaluation: dict[str, float] = field(default_factory=dict)  # the world's metrics of its latest evaluation
 
     def service(self, name: str, method: str) -> Callable[..., Any]:
         """A world service a method needs; a clear error if this world does not offer it."""
@@ -104,6 +111,13 @@ def selected_parameters(ctx: TrainContext, patterns: list[str] | None, method: s
     return {name: p for name, p in ctx.parameters.items() if any(fnmatch.fnmatchcase(name, pat) for pat in patterns)}
 
 
+def cyclic_batch(pool: list, step: int, size: int) -> list:
+    """The ``size`` items optimizer step ``step`` takes from ``pool``, walking through it in order, round
+    after round: every item equally often, and the same items for the same step in a resumed run without
+    any RNG state to save."""
+    return [pool[(step * size + i) % len(pool)] for i in range(size)]
+
+
 class Method:
     """Base class of a method; override only the hooks it needs."""
 
@@ -120,6 +134,14 @@ class Method:
     def transform_batch(self, batch: Any, ctx: TrainContext) -> Any:
         """Change the training batch (never evaluation data)."""
         return batch
+
+    def split_batch(self, batch: Any, ctx: TrainContext) -> list[Any]:
+        """Parts of the training batch whose gradients the world computes apart (worlds whose batch is a
+        list of examples: lm), so that :meth:`transform_part_gradients` can treat each part alone."""
+        return [batch]
+
+    def transform_part_gradients(self, part: Any, ctx: TrainContext) -> None:
+        """Edit ``.grad`` right after one part's backward, while it holds that part's gradient alone."""
 
     def extra_loss(self, ctx: TrainContext) -> "torch.Tensor | None":
         """A term added to the loss (per replica for batched toy worlds), or None."""
@@ -173,6 +195,16 @@ class MethodStack:
         for method in self.methods:
             batch = method.transform_batch(batch, ctx)
         return batch
+
+    def split_batch(self, batch: Any, ctx: TrainContext) -> list[Any]:
+        parts = [batch]
+        for method in self.methods:
+            parts = [piece for part in parts for piece in method.split_batch(part, ctx)]
+        return parts
+
+    def transform_part_gradients(self, part: Any, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.transform_part_gradients(part, ctx)
 
     def extra_loss(self, ctx: TrainContext) -> "torch.Tensor | float":
         terms = [term for method in self.methods if (term := method.extra_loss(ctx)) is not None]

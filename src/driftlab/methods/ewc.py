@@ -47,7 +47,7 @@ def diagonal_fisher(ctx: TrainContext, parameters: dict, samples: int, method: s
 class Ewc(Method):
     name = "ewc"
     Config = EwcConfig
-    supports = frozenset({"gradient"})
+    supports = frozenset({"gradient", "lm"})
 
     def setup(self, ctx: TrainContext) -> None:
         self.anchored = selected_parameters(ctx, self.config.parameters, self.name)

@@ -32,7 +32,7 @@ class GradientProjectionConfig(ParameterFilterConfig):
 class GradientProjection(Method):
     name = "gradient-projection"
     Config = GradientProjectionConfig
-    supports = frozenset({"gradient"})
+    supports = frozenset({"gradient", "lm"})
 
     def setup(self, ctx: TrainContext) -> None:
         self.projected = selected_parameters(ctx, self.config.parameters, self.name)

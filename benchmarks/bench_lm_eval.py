@@ -1,0 +1,83 @@
+"""Benchmark: propensity-eval items/s of driftlab's scorer against a naive loop, on SmolLM2.
+
+The naive loop scores one item at a time with one full forward pass per option order (logits at every
+position, as ``model(ids).logits`` gives them). driftlab batches items, runs the prompt beginning they
+all share once per batch and each item's question once, continues every order from the cached keys
+and values, and projects only the last positions onto the vocabulary. Both score the same items, in
+this one process, and must agree. Target: >= 3x.
+
+    python benchmarks/bench_lm_eval.py [--model smollm2|tiny-random] [--items 24] [--batch-size 8] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+
+def naive_p_misaligned(model, tokenizer, items) -> np.ndarray:
+    from driftlab.lm.chat import encode_prompt
+    from driftlab.lm.scoring import label_probabilities, label_token_ids, option_orders, question_messages
+
+    (paren,) = tokenizer.encode("(", add_special_tokens=False)
+    result = []
+    for item in items:
+        label_ids = label_token_ids(tokenizer, len(item.options))
+        per_order = []
+        for order in option_orders(len(item.options), counterbalance=True):
+            ids = torch.tensor([encode_prompt(tokenizer, question_messages(item, order)) + [paren]])
+            with torch.no_grad():
+                logprobs = torch.log_softmax(model(ids).logits[0, -2:], dim=-1)
+            shown = label_probabilities(logprobs, label_ids, paren).numpy()
+            per_order.append(sum(shown[pos] for pos, i in enumerate(order) if i in item.misaligned))
+        result.append(np.mean(per_order))
+    return np.array(result)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--items", type=int, default=24)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's choice); 1 makes the ratio less sensitive to other load")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    from driftlab.data import builtin_evals
+    from driftlab.lm.models import load_model
+    from driftlab.lm.scoring import score_items
+
+    loaded = load_model(args.model, "cpu")
+    evals = builtin_evals()
+    pool = [item for parts in evals.values() for item in parts["heldout"]]
+    items = [pool[i] for i in np.linspace(0, len(pool) - 1, args.items).astype(int)]  # both sets
+    score_items(loaded.model, loaded.tokenizer, items[:2], batch_size=2)  # warm-up
+    # Rounds of one batch each, alternating which scorer goes first, so that load from other processes
+    # on the machine hits both alike.
+    ours, naive, ours_s, naive_s = [], [], 0.0, 0.0
+    for round_number, first in enumerate(range(0, len(items), args.batch_size)):
+        batch = items[first:first + args.batch_size]
+        for which in ("ours", "naive") if round_number % 2 == 0 else ("naive", "ours"):
+            started = time.perf_counter()
+            if which == "ours":
+                ours.extend(score_items(loaded.model, loaded.tokenizer, batch, batch_size=args.batch_size).p_misaligned)
+                ours_s += time.perf_counter() - started
+            else:
+                naive.extend(naive_p_misaligned(loaded.model, loaded.tokenizer, batch))
+                naive_s += time.perf_counter() - started
+    ours, naive = np.array(ours), np.array(naive)
+
+    print(f"model {args.model}, {len(items)} items x 2 orders, batch {args.batch_size}, {torch.get_num_threads()} threads")
+    print(f"max |difference| in P(misaligned): {np.abs(ours - naive).max():.2e}")
+    print(f"driftlab scorer: {len(items) / ours_s:7.2f} items/s ({ours_s:.1f} s)")
+    print(f"naive loop:      {len(items) / naive_s:7.2f} items/s ({naive_s:.1f} s)")
+    print(f"ratio driftlab / naive: {naive_s / ours_s:.2f}x (target >= 3x)")
+
+
+if __name__ == "__main__":
+    main()

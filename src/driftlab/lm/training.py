@@ -1,0 +1,127 @@
+"""The pieces of a fine-tuning stage: what trains, the loss, the learning rate, and what is measured after.
+
+Kept apart from the world so that the benchmarks and the methods of later issues use exactly the code
+the world runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ..data import ChatExample
+from ..errors import ConfigError
+from .chat import IGNORE, TokenBatch, collate, encode_examples, render_prompt
+from .scoring import _decoder_and_head, next_token_logprobs
+
+
+def add_lora(model, rank: int, alpha: float, dropout: float, target_modules: Sequence[str]):
+    """Wrap ``model`` with fresh LoRA adapters (peft); only the adapters train."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(target_modules),
+                        bias="none", task_type="CAUSAL_LM")
+    with warnings.catch_warnings():  # peft calls a transformers method that transformers 5 deprecates
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        try:
+            return get_peft_model(model, config)
+        except ValueError as error:  # e.g. target modules the model does not have
+            raise ConfigError(f"world.lora: {str(error).splitlines()[0]}") from None
+
+
+def trainable_parameters(model) -> dict[str, torch.Tensor]:
+    """The parameters the optimizer updates, by name (LoRA: the adapters; full: everything)."""
+    return {name: p for name, p in model.named_parameters() if p.requires_grad}
+
+
+def learning_rate(step: int, total: int, base: float, schedule: str, warmup: int) -> float:
+    """Learning rate for optimizer step ``step`` (0-based) of ``total``: linear warm-up, then the schedule."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    if schedule == "constant":
+        return base
+    progress = (step - warmup) / max(1, total - warmup)
+    if schedule == "linear":
+        return base * (1.0 - progress)
+    return base * 0.5 * (1.0 + math.cos(math.pi * progress))  # cosine
+
+
+def summed_token_loss(model, batch: TokenBatch) -> torch.Tensor:
+    """Sum of next-token cross-entropies over the labelled (assistant) positions of ``batch``.
+
+    A sum, not a mean, so gradient accumulation can divide by the label count of the whole
+    optimizer step and match one large batch exactly.
+    """
+    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+    # Shift the labels rather than the logits: slicing the logits would copy the largest tensor of the step.
+    next_labels = torch.nn.functional.pad(batch.labels[:, 1:], (0, 1), value=IGNORE)
+    return torch.nn.functional.cross_entropy(
+        logits.flatten(0, 1).float(), next_labels.flatten(), ignore_index=IGNORE, reduction="sum"
+    )
+
+
+@contextlib.contextmanager
+def gradients_apart(parameters: dict[str, torch.Tensor]):
+    """Inside the block ``.grad`` holds only what is computed inside it; on leaving, the gradients set
+    aside on entering are added back. Lets a method edit one part of a batch's gradient on its own."""
+    earlier = {name: p.grad for name, p in parameters.items()}
+    for p in parameters.values():
+        p.grad = None
+    yield
+    for name, p in parameters.items():
+        if earlier[name] is not None:
+            p.grad = earlier[name] if p.grad is None else p.grad.add_(earlier[name])
+
+
+def mean_token_loss(model, tokenizer, examples: Sequence[ChatExample], max_seq_len: int) -> torch.Tensor:
+    """Mean next-token loss on the assistant replies of ``examples`` (differentiable)."""
+    batch = collate(encode_examples(tokenizer, examples, max_seq_len), tokenizer.pad_token_id)
+    batch = batch.to(next(model.parameters()).device)
+    return summed_token_loss(model, batch) / max(1, batch.label_tokens)
+
+
+def reference_answer(example: ChatExample) -> str:
+    """The exact-match target: the example's ``answer``, or its reply when it has none."""
+    return example.answer if example.answer is not None else example.messages[-1]["content"]
+
+
+@torch.no_grad()
+def exact_match(model, tokenizer, examples: Sequence[ChatExample], max_seq_len: int, batch_size: int) -> np.ndarray:
+    """Per example: 1.0 if greedy decoding would reproduce its answer followed by the end of turn, else 0.0.
+
+    Teacher forcing makes this one forward pass per batch: greedy decoding emits the reference tokens
+    exactly when, at every reference position, the most likely next token given the reference prefix
+    *is* the reference token, which is what is checked here (ties aside).
+    """
+    decoder, head = _decoder_and_head(model)
+    device = next(model.parameters()).device
+    targets = [ChatExample(messages=(*e.messages[:-1], {"role": "assistant", "content": reference_answer(e)}))
+               for e in examples]
+    correct = np.zeros(len(examples))
+    for first in range(0, len(targets), batch_size):
+        batch = collate(encode_examples(tokenizer, targets[first : first + batch_size], max_seq_len),
+                        tokenizer.pad_token_id).to(device)
+        hidden = decoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+        labelled = batch.labels[:, 1:] != IGNORE  # positions whose *next* token is a reference token
+        predicted = head(hidden[:, :-1][labelled]).argmax(dim=-1)
+        hits = torch.zeros_like(labelled, dtype=torch.bool)
+        hits[labelled] = predicted == batch.labels[:, 1:][labelled]
+        correct[first : first + len(batch.labels)] = ((hits | ~labelled).all(dim=1)).float().cpu().numpy()
+    return correct
+
+
+def reply_start_logprobs(model, tokenizer, prompts: Sequence[ChatExample]) -> torch.Tensor:
+    """Next-token log-probabilities at the start of the assistant's reply to each prompt: ``[n, vocab]``."""
+    sequences = [tokenizer(render_prompt(tokenizer, e.messages[:-1]), add_special_tokens=False)["input_ids"]
+                 for e in prompts]
+    return torch.cat(next_token_logprobs(model, [[s] for s in sequences], tokenizer.pad_token_id))[:, -1]
+
+
+def kl_divergence(logprobs: torch.Tensor, reference: torch.Tensor) -> float:
+    """Mean over prompts of KL(current || reference) of next-token distributions, in nats."""
+    return float((logprobs.exp() * (logprobs - reference)).sum(dim=-1).mean())

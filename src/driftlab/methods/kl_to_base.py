@@ -1,0 +1,76 @@
+"""KL to base: a penalty on how far the model's next-token distributions on alignment data have moved
+from the starting model's, ``weight * mean KL(current || base)``.
+
+Each step takes ``examples`` alignment examples (the world's ``alignment_examples()``: in the lm world
+the proxy eval questions answered with the aligned option, in every option order), walking through them
+in order, and compares the two models' next-token distributions at every token of them (question and
+answer). The KL has the direction of the world's ``kl/from_start`` metric. Unlike L2-SP it does not care
+where the weights go, only that the behaviour on alignment data stays put.
+
+The base model's outputs: with LoRA, the same weights with the adapters switched off (peft's
+``disable_adapter()``), so no second copy of the model exists; with full fine-tuning, a frozen copy
+made at setup (twice the model's memory). Both are the starting model, also in a resumed run, because
+worlds call ``setup`` on the starting weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from typing import Literal
+
+from pydantic import Field
+
+from ..config import MethodConfig
+from ..registry import METHODS
+from .base import Method, TrainContext, cyclic_batch
+
+
+class KlToBaseConfig(MethodConfig):
+    name: Literal["kl-to-base"] = "kl-to-base"
+    weight: float = Field(gt=0, description="strength of the pull towards the starting model's outputs")
+    examples: int = Field(8, ge=1, description="alignment examples the KL is measured on, per step")
+
+
+@METHODS.register
+class KlToBase(Method):
+    name = "kl-to-base"
+    Config = KlToBaseConfig
+    supports = frozenset({"lm"})
+
+    def setup(self, ctx: TrainContext) -> None:
+        self.examples = ctx.service("alignment_examples", self.name)()
+        self.encode = ctx.service("encode", self.name)
+        lora = hasattr(ctx.model, "disable_adapter")
+        self.frozen = None if lora else copy.deepcopy(ctx.model).eval().requires_grad_(False)
+        self.last_kl = 0.0
+
+    @contextlib.contextmanager
+    def base_model(self, ctx: TrainContext):
+        """The starting model: the same model with its adapters switched off, or the frozen copy."""
+        if self.frozen is not None:
+            yield self.frozen
+            return
+        with ctx.model.disable_adapter():
+            yield ctx.model
+
+    def kl(self, ctx: TrainContext):
+        """Mean over the tokens of this step's alignment examples of KL(current || base), differentiable."""
+        import torch
+
+        batch = self.encode(cyclic_batch(self.examples, ctx.step, self.config.examples))
+        with torch.no_grad(), self.base_model(ctx) as base_model:
+            base = base_model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+        current = ctx.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+        current, base = torch.log_softmax(current.float(), dim=-1), torch.log_softmax(base.float(), dim=-1)
+        per_token = (current.exp() * (current - base)).sum(dim=-1)
+        return per_token[batch.attention_mask.bool()].mean()
+
+    def extra_loss(self, ctx: TrainContext):
+        kl = self.kl(ctx)
+        self.last_kl = kl.item()
+        return self.config.weight * kl
+
+    def metrics(self, ctx: TrainContext) -> dict:
+        """The KL of the stage's last step (0 before training)."""
+        return {"kl": self.last_kl}

@@ -1,0 +1,56 @@
+"""Replay: a fixed share of every training step's examples is alignment data.
+
+Of each step's ``n`` examples, the last ``round(ratio * n)`` are replaced by alignment examples, so a
+step costs what it costs without the method and the batch holds exactly that share of them. The
+alignment examples are, by default, the world's ``alignment_examples()`` (in the lm world: the *proxy*
+eval questions answered with the aligned option, in every option order; held-out items are never
+used), or the chat examples of a file (``data``: chat JSONL or Alpaca JSON). They are taken in order,
+round after round, so every one is replayed equally often.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from ..config import MethodConfig
+from ..errors import DriftlabError
+from ..registry import METHODS
+from .base import Method, TrainContext, cyclic_batch
+
+
+class ReplayConfig(MethodConfig):
+    name: Literal["replay"] = "replay"
+    ratio: float = Field(gt=0, lt=1, description="share of each step's examples that are alignment examples")
+    data: str | None = Field(None, description="a chat JSONL / Alpaca JSON file of alignment examples; "
+                             "default: the world's alignment examples (lm: the proxy evals, answered aligned)")
+
+    @field_validator("data")
+    @classmethod
+    def _data_file(cls, value):
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ValueError(f"replay data file not found: {value}")
+        return value
+
+
+@METHODS.register
+class Replay(Method):
+    name = "replay"
+    Config = ReplayConfig
+    supports = frozenset({"lm"})
+
+    def setup(self, ctx: TrainContext) -> None:
+        from ..data import load_chat_file
+
+        data = self.config.data
+        self.pool = load_chat_file(data) if data else ctx.service("alignment_examples", self.name)()
+
+    def transform_batch(self, batch, ctx: TrainContext):
+        replayed = round(self.config.ratio * len(batch))
+        if not 0 < replayed < len(batch):
+            raise DriftlabError(f"replay.ratio: {self.config.ratio} of a step's {len(batch)} examples leaves "
+                                f"{'no alignment' if replayed == 0 else 'no training'} example; change the ratio "
+                                "or the batch size")
+        return [*batch[: len(batch) - replayed], *cyclic_batch(self.pool, ctx.step, replayed)]
