@@ -131,17 +131,21 @@ def test_batched_scoring_equals_unbatched_and_is_deterministic(tiny):
     assert ((many.p_misaligned > 0) & (many.p_misaligned < 1)).all()
 
 
-def test_counterbalancing_cancels_a_pure_position_bias(tiny):
-    """A model whose next token is always most likely "A", whatever the prompt."""
-    _, tokenizer = tiny
+def always_says(token: str, tokenizer):
+    """A tiny model whose most likely next token is ``token``, whatever the prompt."""
     model, _ = tiny_random(0)
-    hidden, vocab = model.config.hidden_size, model.config.vocab_size
-    model.lm_head = torch.nn.Linear(hidden, vocab, bias=True)
+    model.lm_head = torch.nn.Linear(model.config.hidden_size, model.config.vocab_size, bias=True)
     with torch.no_grad():
         model.lm_head.weight.zero_()
         model.lm_head.bias.zero_()
-        model.lm_head.bias[tokenizer.convert_tokens_to_ids("A")] = 5.0
-    model.eval()
+        model.lm_head.bias[tokenizer.convert_tokens_to_ids(token)] = 5.0
+    return model.eval()
+
+
+def test_counterbalancing_cancels_a_pure_position_bias(tiny):
+    """A model whose next token is always most likely "A", whatever the prompt."""
+    _, tokenizer = tiny
+    model = always_says("A", tokenizer)
     items = make_items(8)
     balanced = score_items(model, tokenizer, items, counterbalance=True)
     np.testing.assert_allclose(balanced.p_misaligned, [0.5 if len(i.options) == 2 else 1 / 3 for i in items], atol=1e-9)
@@ -240,16 +244,10 @@ def test_parse_choice_reads_the_label_or_nothing():
 
 def test_generated_choices_count_misaligned_other_and_unparsable(tiny):
     _, tokenizer = tiny
-    model, _ = tiny_random(0)
     items = make_items(4)
     # A model that always writes "A": counterbalanced, half its parsable choices are misaligned.
-    hidden, vocab = model.config.hidden_size, model.config.vocab_size
-    model.lm_head = torch.nn.Linear(hidden, vocab, bias=True)
-    with torch.no_grad():
-        model.lm_head.weight.zero_()
-        model.lm_head.bias.zero_()
-        model.lm_head.bias[tokenizer.convert_tokens_to_ids("A")] = 5.0
-    choices = generate_choices(model.eval(), tokenizer, items, max_new_tokens=1, batch_size=3)  # writes "A"
+    model = always_says("A", tokenizer)
+    choices = generate_choices(model, tokenizer, items, max_new_tokens=1, batch_size=3)  # writes "A"
     np.testing.assert_array_equal(choices.misaligned, [1, 1, 1, 1])
     np.testing.assert_array_equal(choices.other, [1, 1, 1, 2])
     assert choices.unparsable.sum() == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,9 @@ def test_comparison_figures_weight_every_item_once_and_use_other_domains_with_an
 
 def models_alive() -> int:
     gc.collect()
-    return sum(isinstance(o, LlamaForCausalLM) for o in gc.get_objects())
+    with warnings.catch_warnings():  # isinstance on some of torch's deprecated objects warns
+        warnings.simplefilter("ignore", FutureWarning)
+        return sum(isinstance(o, LlamaForCausalLM) for o in gc.get_objects())
 
 
 @pytest.mark.parametrize("finetune", ["lora", "full"])
