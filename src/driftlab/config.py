@@ -52,6 +52,13 @@ class RecordSchedule(StrictModel):
         return np.concatenate([[0], logged])
 
 
+def existing_file(value: str, what: str) -> str:
+    """A validator body for fields that name a user file: a missing file is a config error at once."""
+    if not Path(value).expanduser().is_file():
+        raise ValueError(f"{what} file not found: {value}")
+    return value
+
+
 class RunConfig(StrictModel):
     name: str = Field(min_length=1)
     description: str = ""

@@ -10,12 +10,11 @@ round after round, so every one is replayed equally often.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ..config import MethodConfig
+from ..config import MethodConfig, existing_file
 from ..errors import DriftlabError
 from ..registry import METHODS
 from .base import Method, TrainContext, cyclic_batch
@@ -30,9 +29,7 @@ class ReplayConfig(MethodConfig):
     @field_validator("data")
     @classmethod
     def _data_file(cls, value):
-        if value is not None and not Path(value).expanduser().is_file():
-            raise ValueError(f"replay data file not found: {value}")
-        return value
+        return value if value is None else existing_file(value, "replay data")
 
 
 @METHODS.register

@@ -30,26 +30,25 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ..config import StrictModel, WorldConfig
+from ..config import StrictModel, WorldConfig, existing_file
 from ..data import DOMAINS
 from ..errors import ConfigError, TrainingDiverged
 from ..registry import WORLDS
 from ..table import metric_mean
 from .base import World
 
+if TYPE_CHECKING:  # torch and transformers load when a run starts, not when the world registers
+    import torch
+
+    from ..lm.chat import TokenBatch
+
 EVAL_PARTS = ("proxy", "heldout")
-
-
-def _existing_file(value: str, what: str) -> str:
-    if not Path(value).expanduser().is_file():
-        raise ValueError(f"{what} file not found: {value}")
-    return value
 
 
 class EvalFiles(StrictModel):
@@ -65,7 +64,7 @@ class EvalFiles(StrictModel):
             raise ValueError("give at least one of proxy, heldout")
         for part in EVAL_PARTS:
             if getattr(self, part) is not None:
-                _existing_file(getattr(self, part), f"{part} eval")
+                existing_file(getattr(self, part), f"{part} eval")
         return self
 
 
@@ -130,7 +129,7 @@ class LmConfig(WorldConfig):
     @field_validator("capability", "capability_heldout")
     @classmethod
     def _data_file(cls, value: str) -> str:
-        return value if value == "builtin" else _existing_file(value, "capability data")
+        return value if value == "builtin" else existing_file(value, "capability data")
 
     @field_validator("organism")
     @classmethod
