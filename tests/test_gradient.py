@@ -18,7 +18,14 @@ from driftlab.methods.base import Method, MethodStack, TrainContext
 from driftlab.methods.detector_bias_tax import DetectorBiasTax
 from driftlab.progress import Progress
 from driftlab.table import Recorder, metric_frame
-from driftlab.worlds.gradient import PARAMETERS, GradientBatch, GradientWorld, per_replica_loss
+from driftlab.worlds.gradient import (
+    PARAMETERS,
+    AutogradGradients,
+    ClosedFormGradients,
+    GradientBatch,
+    GradientWorld,
+    per_replica_loss,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,6 +90,44 @@ def test_world_applies_the_tax_through_its_loop():
     taxed, _ = train("gradient-tax-0.1", *overrides)
     difference = metric_frame(plain, "detector_bias").loc[1] - metric_frame(taxed, "detector_bias").loc[1]
     np.testing.assert_allclose(difference, 0.05 * 0.1, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shared_noise", [False, True])
+def test_closed_form_gradient_equals_autograd(shared_noise):
+    """At random states, half of them with a saturated detector, the written-out gradient is autograd's."""
+    rng = np.random.default_rng(5)
+    replicas = 200
+    values = {"capability": rng.normal(size=replicas), "alignment": rng.uniform(0, 1, replicas),
+              "detector_bias": rng.uniform(0, 0.6, replicas), "detector_variance": rng.uniform(0, 3, replicas)}
+    parameters = {name: torch.tensor(values[name], requires_grad=True) for name in PARAMETERS}
+    width = 1 if shared_noise else replicas
+    batch = GradientBatch(torch.from_numpy(rng.normal(size=width)),
+                          torch.from_numpy(np.where(rng.random(width) < 0.5, 0.1, 0.0)))
+    expected, expected_reading = AutogradGradients(parameters, eps=0.3)(batch)
+    closed, reading = ClosedFormGradients(parameters, eps=0.3)(batch)
+    assert 0.2 < (expected_reading < 1).mean() < 0.8  # both branches of min(1, .) are exercised
+    np.testing.assert_allclose(reading, expected_reading, rtol=1e-13, atol=0)
+    for name, want, got in zip(PARAMETERS, expected, closed):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-13, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("preset", ["gradient-baseline", "gradient-tax-0.1"])
+def test_analytic_and_autograd_runs_agree(preset):
+    """Whole runs, through the loop and the methods' extra losses, match whichever way the gradient is taken."""
+    overrides = ["world.steps=600", "world.replicas=6"]
+    analytic, _ = train(preset, *overrides)
+    autograd, _ = train(preset, *overrides, "world.gradient=autograd")
+    pd.testing.assert_frame_equal(analytic[["replica", "step", "metric"]], autograd[["replica", "step", "metric"]])
+    np.testing.assert_allclose(analytic["value"], autograd["value"], rtol=0, atol=1e-12)
+    assert metric_frame(analytic, "alignment").iloc[-1].std() > 0  # replicas drew their own noise and moved
+
+
+def test_chunk_size_does_not_change_the_numbers(monkeypatch):
+    """Draws come from a noise stream and a coin stream, so how many steps are drawn at once is invisible."""
+    default, _ = train("gradient-baseline", "world.steps=300", "world.replicas=3")
+    monkeypatch.setattr(GradientWorld, "chunk_elements", 7)  # one step per chunk
+    stepwise, _ = train("gradient-baseline", "world.steps=300", "world.replicas=3")
+    pd.testing.assert_frame_equal(default, stepwise, check_exact=True)
 
 
 # --- the post's five runs ----------------------------------------------------------------------------
