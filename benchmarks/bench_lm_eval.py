@@ -6,6 +6,12 @@ all share once per batch and each item's question once, continues every order fr
 and values, and projects only the last positions onto the vocabulary. Both score the same items, in
 this one process, and must agree. Target: >= 3x.
 
+The script also counts tokens: those of every full prompt (what the naive loop runs) against the distinct
+tokens of the prefix tree (each shared beginning counted once). No reuse of keys and values can run fewer
+than the tree's tokens, so on a CPU, where a token costs about the same in a batch as alone, prefix
+sharing can gain at most that factor; the rest of the ratio comes from running the output layer at two
+positions per prompt instead of all of them.
+
     python benchmarks/bench_lm_eval.py [--model smollm2|tiny-random] [--items 24] [--batch-size 8] [--threads N]
 """
 
@@ -18,23 +24,43 @@ import numpy as np
 import torch
 
 
-def naive_p_misaligned(model, tokenizer, items) -> np.ndarray:
+def order_prompts(tokenizer, item) -> list[tuple[tuple[int, ...], list[int]]]:
+    """Each option order of ``item`` and its prompt's token ids, followed by "(" as the scorer asks it."""
     from driftlab.lm.chat import encode_prompt
-    from driftlab.lm.scoring import label_probabilities, label_token_ids, option_orders, question_messages
+    from driftlab.lm.scoring import option_orders, question_messages
+
+    (paren,) = tokenizer.encode("(", add_special_tokens=False)
+    return [(order, encode_prompt(tokenizer, question_messages(item, order)) + [paren])
+            for order in option_orders(len(item.options), counterbalance=True)]
+
+
+def naive_p_misaligned(model, tokenizer, items) -> np.ndarray:
+    from driftlab.lm.scoring import label_probabilities, label_token_ids
 
     (paren,) = tokenizer.encode("(", add_special_tokens=False)
     result = []
     for item in items:
         label_ids = label_token_ids(tokenizer, len(item.options))
         per_order = []
-        for order in option_orders(len(item.options), counterbalance=True):
-            ids = torch.tensor([encode_prompt(tokenizer, question_messages(item, order)) + [paren]])
+        for order, ids in order_prompts(tokenizer, item):
             with torch.no_grad():
-                logprobs = torch.log_softmax(model(ids).logits[0, -2:], dim=-1)
+                logprobs = torch.log_softmax(model(torch.tensor([ids])).logits[0, -2:], dim=-1)
             shown = label_probabilities(logprobs, label_ids, paren).numpy()
             per_order.append(sum(shown[pos] for pos, i in enumerate(order) if i in item.misaligned))
         result.append(np.mean(per_order))
     return np.array(result)
+
+
+def token_counts(tokenizer, items) -> tuple[int, int]:
+    """Tokens of all prompts (every order of every item), and distinct tokens of their prefix tree."""
+    from driftlab.lm.scoring import _common_prefix_length
+
+    groups = [[ids for _, ids in order_prompts(tokenizer, item)] for item in items]
+    prompts = [p for g in groups for p in g]
+    common = _common_prefix_length(prompts)
+    tree = common + sum(len(p) - common for p in prompts) - sum(
+        (len(g) - 1) * (_common_prefix_length(g) - common) for g in groups)
+    return sum(map(len, prompts)), tree
 
 
 def main() -> None:
@@ -77,6 +103,9 @@ def main() -> None:
     print(f"driftlab scorer: {len(items) / ours_s:7.2f} items/s ({ours_s:.1f} s)")
     print(f"naive loop:      {len(items) / naive_s:7.2f} items/s ({naive_s:.1f} s)")
     print(f"ratio driftlab / naive: {naive_s / ours_s:.2f}x (target >= 3x)")
+    full, tree = token_counts(loaded.tokenizer, items)
+    print(f"tokens: {full} in the naive loop's prompts, {tree} distinct in their prefix tree: sharing the prefix "
+          f"can save at most {full / tree:.2f}x of the tokens")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from driftlab.lm.scoring import (
     summarize_items,
 )
 from driftlab.lm.tiny import tiny_random
-from driftlab.lm.training import add_lora, exact_match, learning_rate, mean_token_loss
+from driftlab.lm.training import add_lora, exact_match, learning_rate, mean_token_loss, summed_token_loss
 
 
 @pytest.fixture(scope="module")
@@ -258,3 +258,31 @@ def test_generated_choices_count_misaligned_other_and_unparsable(tiny):
     random_choices = generate_choices(random_model.eval(), tokenizer, items[:2], max_new_tokens=3)
     assert random_choices.unparsable.sum() == 4
     assert np.isnan(summarize_generated(random_choices, 100, seed=0)["gen_score"])
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_loss_on_reply_positions_equals_the_loss_over_full_logits(tiny, lora):
+    """The stage loss sends only positions followed by a label through the output layer; its value and
+    gradients are those of cross-entropy over the model's full logits with the same labels."""
+    _, tokenizer = tiny
+    model, _ = tiny_random(3)
+    if lora:
+        model = add_lora(model, rank=4, alpha=8, dropout=0.0, target_modules=["q_proj", "v_proj"])
+        for name, p in model.named_parameters():  # B starts at zero; make the adapters matter
+            if "lora_B" in name:
+                torch.nn.init.normal_(p, std=0.1)
+    examples = [ChatExample(messages=({"role": "user", "content": "two plus " * k + "two"},
+                                      {"role": "assistant", "content": str(2 * (k + 1))})) for k in range(1, 5)]
+    batch = collate([encode_chat(tokenizer, e.messages, 64) for e in examples], tokenizer.pad_token_id)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+
+    ours = summed_token_loss(model, batch)
+    ours_grads = torch.autograd.grad(ours, trainable)
+    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+    full = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), batch.labels[:, 1:].flatten(),
+                                             ignore_index=IGNORE, reduction="sum")
+    full_grads = torch.autograd.grad(full, trainable)
+    assert 0 < batch.label_tokens < batch.attention_mask.sum() / 2  # replies are a small part of the tokens
+    torch.testing.assert_close(ours, full, rtol=1e-5, atol=1e-5)
+    for mine, theirs in zip(ours_grads, full_grads):
+        torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-6)

@@ -55,14 +55,16 @@ def summed_token_loss(model, batch: TokenBatch) -> torch.Tensor:
     """Sum of next-token cross-entropies over the labelled (assistant) positions of ``batch``.
 
     A sum, not a mean, so gradient accumulation can divide by the label count of the whole
-    optimizer step and match one large batch exactly.
+    optimizer step and match one large batch exactly. Only the positions followed by a label go
+    through the output layer: replies are a small part of each sequence, and logits over the
+    vocabulary at every position would be the largest tensors of the step (forward and backward).
     """
-    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
-    # Shift the labels rather than the logits: slicing the logits would copy the largest tensor of the step.
-    next_labels = torch.nn.functional.pad(batch.labels[:, 1:], (0, 1), value=IGNORE)
-    return torch.nn.functional.cross_entropy(
-        logits.flatten(0, 1).float(), next_labels.flatten(), ignore_index=IGNORE, reduction="sum"
-    )
+    decoder, head = _decoder_and_head(model)
+    hidden = decoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+    next_labels = batch.labels[:, 1:]
+    labelled = next_labels != IGNORE
+    logits = head(hidden[:, :-1][labelled])
+    return torch.nn.functional.cross_entropy(logits.float(), next_labels[labelled], reduction="sum")
 
 
 @contextlib.contextmanager
