@@ -51,20 +51,27 @@ def learning_rate(step: int, total: int, base: float, schedule: str, warmup: int
     return base * 0.5 * (1.0 + math.cos(math.pi * progress))  # cosine
 
 
-def summed_token_loss(model, batch: TokenBatch) -> torch.Tensor:
-    """Sum of next-token cross-entropies over the labelled (assistant) positions of ``batch``.
+def reply_logits(model, batch: TokenBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits at the positions followed by a label, those labels, and where they are (``[rows, len - 1]``).
 
-    A sum, not a mean, so gradient accumulation can divide by the label count of the whole
-    optimizer step and match one large batch exactly. Only the positions followed by a label go
-    through the output layer: replies are a small part of each sequence, and logits over the
-    vocabulary at every position would be the largest tensors of the step (forward and backward).
+    Only these positions go through the output layer: replies are a small part of each sequence, and
+    logits over the vocabulary at every position would be the largest tensors of a training step.
     """
     decoder, head = _decoder_and_head(model)
     hidden = decoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
     next_labels = batch.labels[:, 1:]
     labelled = next_labels != IGNORE
-    logits = head(hidden[:, :-1][labelled])
-    return torch.nn.functional.cross_entropy(logits.float(), next_labels[labelled], reduction="sum")
+    return head(hidden[:, :-1][labelled]), next_labels[labelled], labelled
+
+
+def summed_token_loss(model, batch: TokenBatch) -> torch.Tensor:
+    """Sum of next-token cross-entropies over the labelled (assistant) positions of ``batch``.
+
+    A sum, not a mean, so gradient accumulation can divide by the label count of the whole
+    optimizer step and match one large batch exactly.
+    """
+    logits, targets, _ = reply_logits(model, batch)
+    return torch.nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
 
 
 @contextlib.contextmanager
@@ -100,7 +107,6 @@ def exact_match(model, tokenizer, examples: Sequence[ChatExample], max_seq_len: 
     exactly when, at every reference position, the most likely next token given the reference prefix
     *is* the reference token, which is what is checked here (ties aside).
     """
-    decoder, head = _decoder_and_head(model)
     device = next(model.parameters()).device
     targets = [ChatExample(messages=(*e.messages[:-1], {"role": "assistant", "content": reference_answer(e)}))
                for e in examples]
@@ -108,11 +114,9 @@ def exact_match(model, tokenizer, examples: Sequence[ChatExample], max_seq_len: 
     for first in range(0, len(targets), batch_size):
         batch = collate(encode_examples(tokenizer, targets[first : first + batch_size], max_seq_len),
                         tokenizer.pad_token_id).to(device)
-        hidden = decoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
-        labelled = batch.labels[:, 1:] != IGNORE  # positions whose *next* token is a reference token
-        predicted = head(hidden[:, :-1][labelled]).argmax(dim=-1)
+        logits, reference, labelled = reply_logits(model, batch)  # positions whose next token is the answer's
         hits = torch.zeros_like(labelled, dtype=torch.bool)
-        hits[labelled] = predicted == batch.labels[:, 1:][labelled]
+        hits[labelled] = logits.argmax(dim=-1) == reference
         correct[first : first + len(batch.labels)] = ((hits | ~labelled).all(dim=1)).float().cpu().numpy()
     return correct
 
