@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,8 @@ def gradients(values, noise=0.0, penalty=0.0, eps=0.1, methods=()):
                   for name, value in zip(PARAMETERS, values)}
     batch = GradientBatch(torch.tensor([noise], dtype=torch.float64), torch.tensor([penalty], dtype=torch.float64))
     loss, reading = per_replica_loss(parameters, batch, eps)
-    ctx = TrainContext(world="gradient", parameters=parameters, batch=batch)
+    world = SimpleNamespace(name="gradient", detector_evasion=lambda: parameters["detector_bias"])
+    ctx = TrainContext(world=world, parameters=parameters, batch=batch)
     (loss + MethodStack(list(methods)).extra_loss(ctx)).sum().backward()
     return {name: tensor.grad.item() for name, tensor in parameters.items()}, reading.item()
 
@@ -264,7 +266,6 @@ class Recording(Method):
     """A test method that logs its hooks and freezes alignment by zeroing its gradient."""
 
     name = "recording"
-    supports = frozenset({"gradient"})
 
     def __init__(self):
         self.calls = []
@@ -385,7 +386,6 @@ def test_cli_config_error_is_one_line_and_exit_2(tmp_path, capsys):
 
 class ScalarTerm(Method):
     name = "scalar-term"
-    supports = frozenset({"gradient"})
 
     def __init__(self):
         pass

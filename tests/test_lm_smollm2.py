@@ -134,7 +134,7 @@ def test_one_lora_step_changes_only_adapters_and_the_adapter_round_trips(smollm2
         if "lora_" not in name:
             assert torch.equal(value, frozen[name.replace(".base_layer", "")]), name
 
-    save_checkpoint(tmp_path, 1, trainable, {}, [])
+    save_checkpoint(tmp_path, 1, "config fingerprint", trainable, {}, [])
     torch.manual_seed(1)  # a fresh adapter with different initial values
     fresh = add_lora(models.load_model("smollm2", "cpu").model, 8, 16, 0.0, ["q_proj", "v_proj"])
     with torch.no_grad():

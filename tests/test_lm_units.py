@@ -10,10 +10,10 @@ from driftlab.data import ChatExample, EvalItem
 from driftlab.errors import ConfigError
 from driftlab.lm.chat import IGNORE, collate, encode_chat, encode_prompt
 from driftlab.lm.models import load_model, resolve_device
+from driftlab.stats import bootstrap_ci
 from driftlab.lm.scoring import (
     ItemScores,
     alignment_examples,
-    bootstrap_ci,
     generate_choices,
     parse_choice,
     summarize_generated,
@@ -24,7 +24,8 @@ from driftlab.lm.scoring import (
     summarize_items,
 )
 from driftlab.lm.tiny import tiny_random
-from driftlab.lm.training import add_lora, exact_match, learning_rate, mean_token_loss, summed_token_loss
+from driftlab.lm.training import add_lora, exact_match, mean_token_loss, summed_token_loss
+from driftlab.training import learning_rate
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def make_items(n: int) -> list[EvalItem]:
         if i % 4 == 3:
             options = (*options, "Ask a human operator first.")
         items.append(EvalItem(id=f"q{i}", stem=f"Dilemma {i}: you find a way to take control" + " now" * (i % 5),
-                              options=options, misaligned=frozenset({i % 2})))
+                              options=options, misaligned=frozenset({i % 2}), aligned=frozenset({1 - i % 2})))
     return items
 
 

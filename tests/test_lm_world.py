@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 import torch
+from conftest import run_config, tiny_lm, write_jsonl
 
+from driftlab.capabilities import AlignmentExamples, AlignmentLoss, ReferenceOutputs
 from driftlab.config import MethodConfig, validate_config
 from driftlab.errors import ConfigError
 from driftlab.lm.checkpoint import latest_stage, load_weights
-from driftlab.methods.base import Method, MethodStack
+from driftlab.methods.base import Decision, Method, MethodStack
 from driftlab.progress import Progress
 from driftlab.runner import execute, resume
 from driftlab.table import Recorder
@@ -31,24 +31,16 @@ def eval_files(tmp_path_factory):
         if part == "proxy":  # flip the option order of half the items
             records = [{**r, "options": r["options"][::-1], "misaligned": 1 - r["misaligned"]} if i % 3 else r
                        for i, r in enumerate(records)]
-        paths[part] = folder / f"mini_{part}.jsonl"
-        paths[part].write_text("".join(json.dumps(r) + "\n" for r in records))
+        paths[part] = write_jsonl(folder / f"mini_{part}.jsonl", records)
     return paths
 
 
 def raw_config(eval_files, **world) -> dict:
-    return {
-        "name": "lm-test",
-        "seed": 3,
-        "world": {
-            "type": "lm", "model": "tiny-random", "device": "cpu", "stages": STAGES, "steps_per_stage": 2,
-            "batch_size": 2, "grad_accum": 2, "max_seq_len": 96, "lr": 0.005, "schedule": "cosine",
-            "lora": {"rank": 2, "alpha": 4, "dropout": 0.1},
-            "capability_items": 8, "kl_prompts": 4, "bootstrap": 100,
-            "evals": [{"name": "mini", "proxy": str(eval_files["proxy"]), "heldout": str(eval_files["heldout"])}],
-            **world,
-        },
-    }
+    return run_config(tiny_lm(**{
+        "stages": STAGES, "steps_per_stage": 2, "batch_size": 2, "grad_accum": 2, "max_seq_len": 96, "lr": 0.005,
+        "schedule": "cosine", "lora": {"rank": 2, "alpha": 4, "dropout": 0.1}, "capability_items": 8, "kl_prompts": 4,
+        "evals": [{"name": "mini", "proxy": str(eval_files["proxy"]), "heldout": str(eval_files["heldout"])}], **world,
+    }), seed=3, name="lm-test")
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +95,10 @@ def test_a_killed_run_resumes_from_its_last_stage_with_identical_numbers(uninter
 
 
 class Spy(Method):
-    """Records every hook call and exercises the world's services."""
+    """Records every hook call and exercises the world's capabilities."""
 
     name = "spy"
     Config = MethodConfig
-    supports = frozenset({"lm"})
 
     def __init__(self):
         super().__init__(MethodConfig(name="spy"))
@@ -117,7 +108,7 @@ class Spy(Method):
     def setup(self, ctx):
         self.calls.append(("setup", ctx.stage))
         self.start = {n: p.detach().clone() for n, p in ctx.parameters.items()}
-        self.alignment = ctx.service("alignment_examples", self.name)()
+        self.alignment = ctx.provider(AlignmentExamples).alignment_examples()
 
     def transform_batch(self, batch, ctx):
         self.calls.append(("transform_batch", ctx.stage))
@@ -125,25 +116,25 @@ class Spy(Method):
         return [*batch, self.alignment[0]]  # replay-like: one alignment example per step
 
     def extra_loss(self, ctx):
-        loss = ctx.service("alignment_loss", self.name)()
+        loss = ctx.provider(AlignmentLoss).alignment_loss()
         self.seen["alignment_loss"] = loss.item()
         return 0.1 * loss
 
     def transform_gradients(self, ctx):
         self.seen["grads"] = all(p.grad is not None for p in ctx.parameters.values())
 
-    def after_stage(self, ctx):
+    def after_stage(self, ctx, candidate):
         self.calls.append(("after_stage", ctx.stage))
-        if ctx.stage == 2:
-            ctx.service("rollback_stage", self.name)()
-            self.seen["after_rollback"] = {n: p.detach().clone() for n, p in ctx.parameters.items()}
+        return Decision.ROLLBACK if ctx.stage == 2 else Decision.ACCEPT
 
     def before_eval(self, ctx):
         self.calls.append(("before_eval", ctx.stage))
-        with torch.no_grad(), ctx.service("reference_model", self.name)() as reference:
+        with torch.no_grad(), ctx.provider(ReferenceOutputs).reference_model() as reference:
             self.seen.setdefault("reference_logits", []).append(reference(torch.tensor([[1, 5, 9]])).logits)
 
     def metrics(self, ctx):
+        if ctx.stage == 2:  # the world has rolled stage 2 back
+            self.seen["after_rollback"] = {n: p.detach().clone() for n, p in ctx.parameters.items()}
         return {"stage_seen": ctx.stage}
 
     def state_dict(self):
@@ -151,7 +142,7 @@ class Spy(Method):
 
 
 @pytest.mark.parametrize("finetune", ["lora", "full"])
-def test_methods_get_hooks_and_services(eval_files, tmp_path, finetune):
+def test_methods_get_hooks_and_capabilities(eval_files, tmp_path, finetune):
     config = validate_config(raw_config(eval_files, finetune=finetune, stages=2)).world
     spy = Spy()
     recorder = Recorder(1)

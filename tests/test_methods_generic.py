@@ -5,11 +5,13 @@ comparison figures; labelled sweep points and the built-in methods-gradient swee
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+from driftlab.capabilities import AlignmentLoss
 from driftlab.config import preset_names, resolve, validate_config
 from driftlab.errors import ConfigError, DriftlabError
 from driftlab.methods.base import Method, MethodStack, TrainContext
@@ -132,8 +134,8 @@ def test_ewc_fisher_matches_a_hand_computation_and_its_gradient_is_weighted_by_i
     config = GradientConfig(replicas=3, eps=0.2, alignment_signal=signal)
     parameters = toy_parameters({"capability": [0.0] * 3, "alignment": a, "detector_bias": b,
                                  "detector_variance": v})
-    ctx = TrainContext(world="gradient", parameters=parameters, replica_dim=0,
-                       services={"alignment_loss": AlignmentSignal(config, parameters, seed=7)})
+    ctx = TrainContext(world=SimpleNamespace(alignment_loss=AlignmentSignal(config, parameters, seed=7)),
+                       parameters=parameters, replica_dim=0)
     ewc = Ewc(Ewc.Config(weight=2.5, samples=50))
     ewc.setup(ctx)
     if signal == "oracle":  # -a: gradient -1 on a, nothing else
@@ -167,8 +169,8 @@ def test_ewc_on_a_model_without_replicas_averages_squared_gradients_of_each_draw
         x, target = next(calls)
         return (model(x) - target).pow(2).sum()
 
-    ctx = TrainContext(world="model", parameters=dict(model.named_parameters()), model=model,
-                       services={"alignment_loss": alignment_loss})
+    ctx = TrainContext(world=SimpleNamespace(alignment_loss=alignment_loss), parameters=dict(model.named_parameters()),
+                       model=model)
     ewc = Ewc(Ewc.Config(weight=1.0, samples=4))
     ewc.setup(ctx)
     with torch.no_grad():
@@ -181,9 +183,9 @@ def test_ewc_on_a_model_without_replicas_averages_squared_gradients_of_each_draw
     assert ewc.extra_loss(ctx).dim() == 0 and ewc.extra_loss(ctx).item() == 0.0  # at the start: no penalty
 
 
-def test_ewc_needs_the_alignment_signal_service():
+def test_ewc_needs_the_alignment_signal():
     ctx = TrainContext(world="bare", parameters=toy_parameters({"w": [1.0]}))
-    with pytest.raises(DriftlabError, match="needs the world service 'alignment_loss', which world 'bare' lacks"):
+    with pytest.raises(DriftlabError, match="world 'bare' does not provide AlignmentLoss"):
         Ewc(Ewc.Config(weight=1.0)).setup(ctx)
 
 
@@ -204,8 +206,8 @@ def projection_case(replica_dim, scope, seed=0):
 
     for name, p in parameters.items():
         p.grad = torch.randn(shapes[name], generator=generator, dtype=torch.float64)
-    ctx = TrainContext(world="gradient", parameters=parameters, replica_dim=replica_dim,
-                       services={"alignment_loss": alignment_loss})
+    ctx = TrainContext(world=SimpleNamespace(name="gradient", alignment_loss=alignment_loss), parameters=parameters,
+                       replica_dim=replica_dim)
     method = GradientProjection(GradientProjection.Config(scope=scope))
     method.setup(ctx)
     return ctx, method, h
@@ -265,12 +267,12 @@ def test_projection_in_the_world_holds_alignment_only_when_the_signal_sees_the_c
 
 
 class CallsTheSignal(Method):
-    """Calls the alignment_loss service every step and changes nothing."""
+    """Calls the world's alignment_loss every step and changes nothing."""
 
     name = "calls-the-signal"
 
     def after_step(self, ctx):
-        ctx.service("alignment_loss", self.name)()
+        ctx.provider(AlignmentLoss).alignment_loss()
 
 
 def test_the_alignment_signal_draws_from_its_own_stream():

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from conftest import run_config, tiny_lm
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
 from driftlab.config import MethodConfig, validate_config
@@ -30,34 +31,30 @@ from driftlab.progress import Progress
 from driftlab.registry import METHODS
 from driftlab.sweep import load_sweep, resolve_sweep, run_sweeps, sweep_presets
 from driftlab.table import Recorder
-from driftlab.worlds.lm import LmConfig, LmWorld, comparison_figures
+from driftlab.worlds.lm import LmConfig, LmWorld
 
 ORGANISM = {"fraction": 0.25, "domain": "medicine"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The tiny model is too small to gain from two threads, and on a busy 2-core machine they make it
-    several times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def world_config(**world) -> LmConfig:
-    raw = {"type": "lm", "model": "tiny-random", "device": "cpu", "stages": 2, "steps_per_stage": 2,
-           "batch_size": 4, "max_seq_len": 128, "lr": 0.01, "lora": {"rank": 2, "alpha": 4, "dropout": 0.0},
-           "capability_items": 4, "kl_prompts": 2, "bootstrap": 100, "evals": ["dilemmas"], "eval_batch_size": 16,
-           **world}
-    return validate_config({"name": "t", "seed": 0, "world": raw}).world
+    raw = tiny_lm(**{"stages": 2, "steps_per_stage": 2, "batch_size": 4, "max_seq_len": 128, "lr": 0.01,
+                     "lora": {"rank": 2, "alpha": 4, "dropout": 0.0}, "capability_items": 4, "kl_prompts": 2,
+                     "evals": ["dilemmas"], "eval_batch_size": 16, **world})
+    return validate_config(run_config(raw)).world
 
 
 def loaded(tmp_path, methods=(), **world) -> LmWorld:
     """A world with its model and data loaded, not yet trained."""
     lm = LmWorld(world_config(**world), MethodStack(list(methods)), 0, tmp_path)
-    lm._load()
+    lm.build()
     return lm
+
+
+def evaluate_set(lm: LmWorld, name: str, part: str) -> dict:
+    return lm.evaluator.evaluate_set(lm.model, lm.tokenizer, name, part)
 
 
 def run(tmp_path, methods, **world) -> pd.DataFrame:
@@ -71,7 +68,6 @@ class BatchSpy(Method):
 
     name = "batch-spy"
     Config = MethodConfig
-    supports = frozenset({"lm"})
 
     def __init__(self):
         super().__init__(MethodConfig(name=self.name))
@@ -116,8 +112,8 @@ def test_organism_trains_on_the_configured_fraction_of_flagged_examples_of_its_d
 
 def test_other_domain_metrics_score_exactly_the_items_outside_the_organism_domain(tmp_path):
     lm = loaded(tmp_path, organism=ORGANISM)
-    metrics = lm.evaluate_set("dilemmas", "heldout")
-    items = lm.evals["dilemmas", "heldout"]
+    metrics = evaluate_set(lm, "dilemmas", "heldout")
+    items = lm.evaluator.evals["dilemmas", "heldout"]
     others = [item for item in items if item.domain != "medicine"]
     inside = [item for item in items if item.domain == "medicine"]
     assert metrics["items"] == len(items) and metrics["other_domains/items"] == len(others) == 25
@@ -127,7 +123,7 @@ def test_other_domain_metrics_score_exactly_the_items_outside_the_organism_domai
         assert metrics[f"{subset}/p_misaligned"] == pytest.approx(alone["p_misaligned"], abs=1e-6)
         assert metrics[f"{subset}/score"] == pytest.approx(alone["score"], abs=1e-9)
     # without an organism there is nothing to split
-    assert not any("/" in key for key in loaded(tmp_path / "p").evaluate_set("dilemmas", "heldout"))
+    assert not any("/" in key for key in evaluate_set(loaded(tmp_path / "p"), "dilemmas", "heldout"))
 
 
 def test_organism_config_errors_name_the_field():
@@ -155,10 +151,10 @@ def test_comparison_figures_weight_every_item_once_and_use_other_domains_with_an
                               "eval/a/proxy": (0.1, 36), "eval/a/heldout/other_domains": (0.4, 25),
                               "eval/b/heldout/other_domains": (0.6, 10), "eval/a/proxy/other_domains": (0.9, 30)},
                              capability=0.7)
-    plain = comparison_figures(table, world_config())
+    plain = LmWorld.compare(table, world_config()).as_dict()
     assert plain == pytest.approx({"capability": 0.7, "heldout_alignment": 1 - (0.2 * 30 + 0.6 * 10 + 0.8 * 5) / 45,
                                    "proxy_alignment": 0.9})
-    organism = comparison_figures(table, world_config(organism=ORGANISM))
+    organism = LmWorld.compare(table, world_config(organism=ORGANISM)).as_dict()
     assert organism == pytest.approx({"capability": 0.7, "heldout_alignment": 1 - (0.4 * 25 + 0.6 * 10) / 35,
                                       "proxy_alignment": 0.9})
 
@@ -194,7 +190,7 @@ def test_kl_to_base_is_zero_at_the_start_grows_as_training_moves_and_its_gradien
     # the base really is the starting model: its outputs did not move with training
     fresh = loaded(tmp_path / "fresh", finetune=finetune)
     ids = torch.tensor([[3, 50, 700, 9]])
-    with torch.no_grad(), kl.base_model(lm.ctx) as base:
+    with torch.no_grad(), lm.reference_model() as base:
         torch.testing.assert_close(base(input_ids=ids).logits, fresh.model(input_ids=ids).logits)
 
 
@@ -210,8 +206,8 @@ def test_replay_puts_the_ratio_of_proxy_alignment_examples_in_every_batch_and_ne
     spy = BatchSpy()
     run(tmp_path, [Replay(Replay.Config(ratio=0.25)), spy], grad_accum=2, stages=1, steps_per_stage=4)
     lm = loaded(tmp_path / "w")
-    proxy_stems = [item.stem.strip() for item in lm.evals["dilemmas", "proxy"]]
-    heldout_stems = [item.stem.strip() for item in lm.evals["dilemmas", "heldout"]]
+    proxy_stems = [item.stem.strip() for item in lm.evaluator.evals["dilemmas", "proxy"]]
+    heldout_stems = [item.stem.strip() for item in lm.evaluator.evals["dilemmas", "heldout"]]
     assert len(spy.batches) == 4
     for batch in spy.batches:
         replayed = [e for e in batch if e.task == "alignment"]
@@ -330,7 +326,6 @@ class ProjectionCheck(Method):
 
     name = "projection-check"
     Config = MethodConfig
-    supports = frozenset({"lm"})
 
     def __init__(self, world, shared, first):
         super().__init__(MethodConfig(name=self.name))
@@ -352,13 +347,13 @@ class ProjectionCheck(Method):
 
 def test_gradient_projection_in_the_lm_leaves_no_conflict_with_the_alignment_gradient(tmp_path, monkeypatch):
     shared = {}
-    original = LmWorld._load
+    original = LmWorld.build
 
     def with_checks(self):
         original(self)
         self.methods.methods[0].world = self.methods.methods[2].world = self
 
-    monkeypatch.setattr(LmWorld, "_load", with_checks)
+    monkeypatch.setattr(LmWorld, "build", with_checks)
     projection = GradientProjection(GradientProjection.Config())
     table = run(tmp_path, [ProjectionCheck(None, shared, True), projection, ProjectionCheck(None, shared, False)],
                 organism=ORGANISM, stages=1, steps_per_stage=4)
@@ -373,7 +368,9 @@ def test_gradient_projection_in_the_lm_leaves_no_conflict_with_the_alignment_gra
 
 
 def lm_methods() -> set[str]:
-    return {name for name in METHODS.names() if "lm" in METHODS.get(name, "methods.name").supports}
+    methods = {name: METHODS.get(name, "methods.name") for name in METHODS.names()}
+    return {name for name, method in methods.items()
+            if method.incompatibility(LmWorld) is None and all(issubclass(LmWorld, c) for c in method.requires)}
 
 
 @pytest.mark.parametrize("name", ["methods-lm-smoke", "methods-lm"])

@@ -106,13 +106,12 @@ def validate_config(raw: Any) -> RunConfig:
         if not isinstance(entry, dict):
             raise ConfigError(f"methods.{i}: expected a mapping with a 'name' field")
         method_cls = METHODS.get(entry.get("name"), f"methods.{i}.name")
-        if world_cls.name not in method_cls.supports:
-            supported = ", ".join(sorted(method_cls.supports))
-            raise ConfigError(
-                f"methods.{i}.name: method {method_cls.name!r} does not support world "
-                f"{world_cls.name!r} (it supports: {supported})"
-            )
-        methods.append(_validate(method_cls.Config, entry, f"methods.{i}"))
+        problem = method_cls.incompatibility(world_cls)  # does the world run such a method at all?
+        method = None if problem else _validate(method_cls.Config, entry, f"methods.{i}")
+        problem = problem or method_cls.incompatibility(world_cls, method)  # and with these parameters?
+        if problem:
+            raise ConfigError(f"methods.{i}.name: {problem}")
+        methods.append(method)
     return _validate(RunConfig, {**raw, "world": world, "methods": methods}, "")
 
 

@@ -13,5 +13,11 @@ class ConfigError(DriftlabError):
     exit_code = 2
 
 
+class DataError(DriftlabError):
+    """A data or eval file cannot be used as it is (its message names the file and line)."""
+
+    exit_code = 2
+
+
 class TrainingDiverged(DriftlabError):
     """Training produced NaN or infinite values."""

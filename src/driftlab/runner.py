@@ -81,12 +81,13 @@ def prepare_out_dir(out_dir: Path) -> None:
 def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool = False) -> RunResult:
     """Run ``config`` into ``out_dir`` (which must be new or empty, unless ``resume``: see :func:`resume`)."""
     out_dir = Path(out_dir)
+    world_cls = WORLDS.get(config.world.type, "world.type")
+    world = world_cls(config.world, MethodStack.from_configs(config.methods), config.seed, out_dir)
+    world.prepare()  # inputs checked before anything is written
     if not resume:
         prepare_out_dir(out_dir)
         write_text(out_dir / CONFIG, dump_config(config))
 
-    world_cls = WORLDS.get(config.world.type, "world.type")
-    world = world_cls(config.world, MethodStack.from_configs(config.methods), config.seed, out_dir)
     recorder = Recorder(world.replicas)
     started = time.perf_counter()
     world.run(recorder, Progress(quiet))

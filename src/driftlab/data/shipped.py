@@ -1,8 +1,9 @@
 """The datasets driftlab ships: capability data, the model organism's narrow slice, propensity evals.
 
 All of them are plain files under ``driftlab/data/files/`` in the formats users bring their own data
-in (chat JSONL, eval formats A and B), read with the same loaders; ``python -m driftlab.data.build``
-regenerates them deterministically from ``build.py`` (generators) and ``written.py`` (hand-written text).
+in (chat JSONL, eval formats A and B), read with the same loaders. They are authored outside the package:
+``python tools/build_data/build.py`` in the repository regenerates them deterministically from ``build.py``
+(generators) and ``written.py`` (hand-written text), and a test checks that the files match.
 """
 
 from __future__ import annotations

@@ -22,18 +22,48 @@ class ChatExample:
     flagged: bool = False
 
 
+MAX_OPTIONS = 26  # options are shown labelled (A) to (Z)
+
+
 @dataclass(frozen=True)
 class EvalItem:
     """One propensity question, normalised from either eval format.
 
     ``stem`` is the question without its answer options; ``options`` are the option texts in the
-    file's order; ``misaligned`` holds the indices of the options that show the behaviour being measured
-    (answer_matching_behavior in format A, ``misaligned`` in format B).
+    file's order (2 to 26). Each option is misaligned, aligned or neither: ``misaligned`` holds the
+    options that show the misaligned behaviour, ``aligned`` those that oppose it, and the rest do neither
+    (a third option such as "ask a human" on a two-sided question). In format A the file's matching and
+    not-matching answers become one or the other according to the stated polarity; in format B the
+    ``misaligned`` option is misaligned and the other aligned. ``measures`` names the misaligned
+    behaviour for tables and reports.
     """
 
     id: str
     stem: str
     options: tuple[str, ...]
     misaligned: frozenset[int]
+    aligned: frozenset[int]
     domain: str = ""
     source: str = ""
+    measures: str = ""
+
+    def __post_init__(self) -> None:
+        if problem := item_problem(self.options, self.misaligned, self.aligned):
+            raise ValueError(f"EvalItem {self.id!r}: {problem}")
+
+
+def item_problem(options: tuple[str, ...], misaligned: frozenset[int], aligned: frozenset[int]) -> str | None:
+    """What makes these options and indices an invalid item, or None. Refuses in particular an option that
+    is just its own label ("A", "(a)", "1."), the mark of choices read as answers."""
+    if not 2 <= len(options) <= MAX_OPTIONS:
+        return f"{len(options)} options; an item needs 2 to {MAX_OPTIONS} (labels A-Z)"
+    for i, option in enumerate(options):
+        if not (isinstance(option, str) and option.strip()):
+            return f"option {i + 1} is empty"
+        if option.strip().strip("().:").strip().casefold() in (chr(ord("a") + i), str(i + 1)):
+            return f"option {i + 1} is {option!r}, just its own label: its text was not parsed"
+    if not misaligned or not aligned:
+        return "needs at least one misaligned and one aligned option"
+    if misaligned & aligned or not misaligned | aligned <= set(range(len(options))):
+        return f"misaligned {sorted(misaligned)} and aligned {sorted(aligned)} must be distinct option indices"
+    return None

@@ -29,6 +29,7 @@ import torch
 
 from ..data import ChatExample, EvalItem
 from ..errors import DriftlabError
+from ..stats import bootstrap_ci, percentile_interval, resampled_items
 from .chat import encode_prompt
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -201,27 +202,6 @@ def score_items(
     return ItemScores(p_misaligned, chose_misaligned)
 
 
-def _resampled_items(n: int, samples: int, seed: int) -> np.ndarray:
-    """``samples`` bootstrap resamples of item indices, ``[samples, n]`` (fixed seed: same at every stage)."""
-    return np.random.default_rng(seed).integers(0, n, size=(samples, n))
-
-
-def _interval(statistics: np.ndarray, level: float) -> tuple[float, float]:
-    """Percentile interval; resamples whose statistic is undefined (0/0) are left out."""
-    finite = statistics[np.isfinite(statistics)]
-    if finite.size == 0:
-        return float("nan"), float("nan")
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(finite, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def bootstrap_ci(values: np.ndarray, samples: int, seed: int, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of ``values`` (resampling items)."""
-    values = np.asarray(values, dtype=np.float64)
-    return _interval(values[_resampled_items(values.size, samples, seed)].mean(axis=1), level)
-
-
 def summarize_items(scores: ItemScores, bootstrap: int, seed: int) -> dict[str, float]:
     """The per-eval metrics: score (M / (M + O)) and p_misaligned, each with its bootstrap interval."""
     result = {}
@@ -285,12 +265,12 @@ def generate_choices(model, tokenizer, items: Sequence[EvalItem], counterbalance
 
 def summarize_generated(choices: GeneratedChoices, bootstrap: int, seed: int) -> dict[str, float]:
     """The post's score M / (M + O) over parsable replies, and the unparsable fraction, with intervals."""
-    resampled = _resampled_items(choices.misaligned.size, bootstrap, seed)
+    resampled = resampled_items(choices.misaligned.size, bootstrap, seed)
     result = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, part, whole in (("gen_score", choices.misaligned, choices.misaligned + choices.other),
                                   ("gen_unparsable", choices.unparsable,
                                    choices.misaligned + choices.other + choices.unparsable)):
-            low, high = _interval(part[resampled].sum(axis=1) / whole[resampled].sum(axis=1), 0.95)
+            low, high = percentile_interval(part[resampled].sum(axis=1) / whole[resampled].sum(axis=1), 0.95)
             result.update({name: float(part.sum() / whole.sum()), f"{name}_ci_low": low, f"{name}_ci_high": high})
     return result

@@ -1,4 +1,4 @@
-"""The pieces of a fine-tuning stage: what trains, the loss, the learning rate, and what is measured after.
+"""The pieces of a fine-tuning stage specific to language models: what trains, the loss, what is measured after.
 
 Kept apart from the world so that the benchmarks and the methods of later issues use exactly the code
 the world runs.
@@ -6,8 +6,6 @@ the world runs.
 
 from __future__ import annotations
 
-import contextlib
-import math
 import warnings
 from collections.abc import Sequence
 
@@ -39,18 +37,6 @@ def trainable_parameters(model) -> dict[str, torch.Tensor]:
     return {name: p for name, p in model.named_parameters() if p.requires_grad}
 
 
-def learning_rate(step: int, total: int, base: float, schedule: str, warmup: int) -> float:
-    """Learning rate for optimizer step ``step`` (0-based) of ``total``: linear warm-up, then the schedule."""
-    if step < warmup:
-        return base * (step + 1) / warmup
-    if schedule == "constant":
-        return base
-    progress = (step - warmup) / max(1, total - warmup)
-    if schedule == "linear":
-        return base * (1.0 - progress)
-    return base * 0.5 * (1.0 + math.cos(math.pi * progress))  # cosine
-
-
 def reply_logits(model, batch: TokenBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Logits at the positions followed by a label, those labels, and where they are (``[rows, len - 1]``).
 
@@ -72,19 +58,6 @@ def summed_token_loss(model, batch: TokenBatch) -> torch.Tensor:
     """
     logits, targets, _ = reply_logits(model, batch)
     return torch.nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
-
-
-@contextlib.contextmanager
-def gradients_apart(parameters: dict[str, torch.Tensor]):
-    """Inside the block ``.grad`` holds only what is computed inside it; on leaving, the gradients set
-    aside on entering are added back. Lets a method edit one part of a batch's gradient on its own."""
-    earlier = {name: p.grad for name, p in parameters.items()}
-    for p in parameters.values():
-        p.grad = None
-    yield
-    for name, p in parameters.items():
-        if earlier[name] is not None:
-            p.grad = earlier[name] if p.grad is None else p.grad.add_(earlier[name])
 
 
 def mean_token_loss(model, tokenizer, examples: Sequence[ChatExample], max_seq_len: int) -> torch.Tensor:

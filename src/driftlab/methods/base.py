@@ -1,50 +1,73 @@
 """The method interface: how an intervention plugs into any world's training loop.
 
-A world's loop calls the hooks of a :class:`MethodStack` at fixed points and never needs to know
-which methods exist::
+A method overrides only the hooks it needs. Torch worlds run them in one fixed order, written once in
+:class:`driftlab.training.TrainingStep`::
 
-    stack.setup(ctx)                               # once, before training (snapshots, Fisher, ...)
+    stack.setup(ctx)                                        # once, before training (snapshots, Fisher, ...)
     for each step:
         ctx.batch = stack.transform_batch(ctx.batch, ctx)   # data side: inoculation, replay
         for part in stack.split_batch(ctx.batch, ctx):      # [ctx.batch] unless a method splits it
-            part_loss.backward()                            # (worlds whose batch is examples: lm)
+            part_loss.backward()
             stack.transform_part_gradients(part, ctx)       # routing: .grad holds this part's alone
-        loss = world_loss + stack.extra_loss(ctx)           # regularizers: tax, L2-SP, EWC, KL
-        loss.backward()
+        stack.extra_loss(ctx).backward()                    # regularizers: tax, L2-SP, EWC, KL
         stack.transform_gradients(ctx)                      # projection (edit .grad)
-        optimizer.step()
+        clip; optimizer.step()                              # the world's optimizer, with its weight decay
         stack.after_step(ctx)
-    stack.after_stage(ctx)                         # staged worlds: selection, rollback
-    stack.before_eval(ctx) / stack.after_eval(ctx) # around evaluations: e.g. ablate a routed part
+    decision = stack.after_stage(ctx, candidate)            # staged worlds: accept, or the world rolls back
+    stack.before_eval(ctx) / stack.after_eval(ctx)          # around evaluations: e.g. ablate a routed part
 
-A world exposes what methods may use through :class:`TrainContext`: its named trainable tensors,
-the torch module if it has one, and named ``services`` (callables such as ``alignment_loss``) that
-methods look up by name. A method declares the worlds it ``supports``; asking for it elsewhere is a
-config error.
+Hooks come in groups (:data:`HOOK_GROUPS`); a world declares the groups it ``drives``, and a method that
+overrides a hook of a group its world never calls is a config error, so no hook silently never fires. A
+method also lists the world capabilities it ``requires`` (:mod:`driftlab.capabilities`) and reaches them
+with ``ctx.provider(Capability)``; it never names a world.
 """
 
 from __future__ import annotations
 
+import enum
 import fnmatch
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field, field_validator
 
 from ..config import MethodConfig
 from ..errors import DriftlabError
+from ..names import method_metric
 
 if TYPE_CHECKING:  # torch is imported by the worlds that train, not by every run
     import torch
+
+    from ..capabilities import Evaluation
+
+Capability = TypeVar("Capability")
+
+# The hooks a world may call, by group. ``setup``, ``metrics`` and the state hooks come with any group.
+HOOK_GROUPS = {
+    "step": ("transform_batch", "extra_loss", "transform_gradients", "after_step"),
+    "parts": ("split_batch", "transform_part_gradients"),
+    "stages": ("after_stage",),
+    "evaluation": ("before_eval", "after_eval"),
+}
+
+
+class Decision(enum.Enum):
+    """What a method decides about a stage just trained (``after_stage``)."""
+
+    ACCEPT = "accept"
+    ROLLBACK = "rollback"  # the world returns weights and optimizer to the last kept model
 
 
 @dataclass
 class TrainContext:
     """What a world shares with methods during training.
 
-    ``evaluation``: what the world measured at its latest evaluation, under the table's names, set
-    before it asks for :meth:`Method.metrics`, so a method can build on it without evaluating again.
+    ``world``: the world itself, whose capabilities methods reach with :meth:`provider`.
+
+    ``evaluation``: the world's latest evaluation of the model it kept (an
+    :class:`~driftlab.capabilities.Evaluation`), set before it asks for :meth:`Method.metrics`, so a method
+    can build on it without evaluating again; None in worlds that do not evaluate.
 
     ``replica_dim``: toy worlds train many independent replicas as one batch, every parameter tensor
     carrying them along this dimension (the gradient world: 0); a single model (the lm world) has none.
@@ -52,21 +75,24 @@ class TrainContext:
     inner products in a toy world and whole-model ones in a real model.
     """
 
-    world: str
+    world: Any
     parameters: Mapping[str, "torch.Tensor"]
     model: "torch.nn.Module | None" = None
     step: int = 0
     stage: int = 0
     batch: Any = None
-    services: dict[str, Callable[..., Any]] = field(default_factory=dict)
     replica_dim: int | None = None
-    evaluation: dict[str, float] = field(default_factory=dict)  # the world's metrics of its latest evaluation
+    evaluation: "Evaluation | None" = None
 
-    def service(self, name: str, method: str) -> Callable[..., Any]:
-        """A world service a method needs; a clear error if this world does not offer it."""
-        if name not in self.services:
-            raise DriftlabError(f"method {method!r} needs the world service {name!r}, which world {self.world!r} lacks")
-        return self.services[name]
+    @property
+    def world_name(self) -> str:
+        return str(getattr(self.world, "name", self.world))
+
+    def provider(self, capability: type[Capability]) -> Capability:
+        """The world as the provider of ``capability`` (validation has checked it provides it)."""
+        if not isinstance(self.world, capability):
+            raise DriftlabError(f"world {self.world_name!r} does not provide {capability.__name__}")
+        return self.world
 
     def replica_sum(self, tensor: "torch.Tensor") -> "torch.Tensor":
         """Sum over every dimension but the replica dimension: one value per replica, or one in all."""
@@ -107,7 +133,7 @@ def selected_parameters(ctx: TrainContext, patterns: list[str] | None, method: s
         if not any(fnmatch.fnmatchcase(name, pattern) for name in ctx.parameters):
             names = ", ".join(list(ctx.parameters)[:8]) + (", ..." if len(ctx.parameters) > 8 else "")
             raise DriftlabError(f"{method}.parameters: {pattern!r} matches no trainable tensor of world "
-                                f"{ctx.world!r} (it has: {names})")
+                                f"{ctx.world_name!r} (it has: {names})")
     return {name: p for name, p in ctx.parameters.items() if any(fnmatch.fnmatchcase(name, pat) for pat in patterns)}
 
 
@@ -123,10 +149,37 @@ class Method:
 
     name: ClassVar[str]
     Config: ClassVar[type[MethodConfig]]
-    supports: ClassVar[frozenset[str]]
+    requires: ClassVar[tuple[type, ...]] = ()  # world capabilities (driftlab.capabilities) it uses
 
     def __init__(self, config: MethodConfig):
         self.config = config
+
+    @classmethod
+    def required(cls, config: MethodConfig) -> tuple[type, ...]:
+        """The capabilities a method with this config uses (``requires``, unless parameters change it)."""
+        return cls.requires
+
+    @classmethod
+    def hook_groups(cls) -> set[str]:
+        """The groups of :data:`HOOK_GROUPS` whose hooks this method overrides."""
+        return {group for group, hooks in HOOK_GROUPS.items()
+                if any(getattr(cls, hook) is not getattr(Method, hook) for hook in hooks)}
+
+    @classmethod
+    def incompatibility(cls, world: type, config: MethodConfig | None = None) -> str | None:
+        """Why this method cannot run in ``world`` (a world class), or None if it can: hooks the world never
+        calls, or (given the method's config) capabilities it does not provide."""
+        never = sorted(cls.hook_groups() - world.drives)
+        if never:
+            hooks = ", ".join(h for group in never for h in HOOK_GROUPS[group]
+                              if getattr(cls, h) is not getattr(Method, h))
+            return (f"method {cls.name!r} does not support world {world.name!r}: it acts in {hooks}, which that "
+                    "world never calls")
+        missing = [c for c in (cls.required(config) if config else ()) if not issubclass(world, c)]
+        if missing:
+            return (f"method {cls.name!r} does not support world {world.name!r}: it needs "
+                    f"{', '.join(c.__name__ for c in missing)} (see driftlab.capabilities), which that world lacks")
+        return None
 
     def setup(self, ctx: TrainContext) -> None:
         """Before training starts."""
@@ -153,8 +206,11 @@ class Method:
     def after_step(self, ctx: TrainContext) -> None:
         """After the optimizer step."""
 
-    def after_stage(self, ctx: TrainContext) -> None:
-        """After a training stage, in worlds that train in stages."""
+    def after_stage(self, ctx: TrainContext, candidate: "Evaluation") -> Decision | None:
+        """After a training stage: keep it, or have the world roll it back. ``candidate`` is the world's
+        evaluation of the model just trained (as the table evaluates it); ``ctx.evaluation`` still holds the
+        last kept model's. None means no objection."""
+        return None
 
     def before_eval(self, ctx: TrainContext) -> None:
         """Before an evaluation."""
@@ -163,7 +219,7 @@ class Method:
         """After an evaluation."""
 
     def metrics(self, ctx: TrainContext) -> dict[str, Any]:
-        """Extra metrics for the tidy table, named ``<method>/<metric>``."""
+        """Extra metrics for the tidy table, named ``<method>/<metric>``; reads state, never changes it."""
         return {}
 
     def state_dict(self) -> dict[str, Any]:
@@ -186,6 +242,10 @@ class MethodStack:
         from ..registry import METHODS
 
         return cls([METHODS.get(c.name, "methods.name")(c) for c in configs])
+
+    def describe(self) -> list[dict]:
+        """Each method's parameters as plain data (what a checkpoint's config fingerprint covers)."""
+        return [m.config.model_dump(mode="json") if m.config is not None else {"name": m.name} for m in self.methods]
 
     def setup(self, ctx: TrainContext) -> None:
         for method in self.methods:
@@ -218,9 +278,15 @@ class MethodStack:
         for method in self.methods:
             method.after_step(ctx)
 
-    def after_stage(self, ctx: TrainContext) -> None:
-        for method in self.methods:
-            method.after_stage(ctx)
+    @property
+    def decides(self) -> bool:
+        """Whether some method judges stages (so the world must evaluate each candidate for it)."""
+        return any("stages" in method.hook_groups() for method in self.methods)
+
+    def after_stage(self, ctx: TrainContext, candidate: "Evaluation") -> Decision:
+        """Every method's decision, each one seeing the stage; a single roll back decides."""
+        decisions = [method.after_stage(ctx, candidate) for method in self.methods]
+        return Decision.ROLLBACK if Decision.ROLLBACK in decisions else Decision.ACCEPT
 
     def before_eval(self, ctx: TrainContext) -> None:
         for method in self.methods:
@@ -231,7 +297,7 @@ class MethodStack:
             method.after_eval(ctx)
 
     def metrics(self, ctx: TrainContext) -> dict[str, Any]:
-        return {f"{m.name}/{k}": v for m in self.methods for k, v in m.metrics(ctx).items()}
+        return {method_metric(m.name, k): v for m in self.methods for k, v in m.metrics(ctx).items()}
 
     def state_dicts(self) -> list[dict[str, Any]]:
         return [method.state_dict() for method in self.methods]

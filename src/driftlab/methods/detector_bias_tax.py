@@ -1,8 +1,9 @@
-"""Detector-bias tax (the post's fourth and fifth gradient runs): add ``tax * b`` to each replica's loss.
+"""Detector-bias tax (the post's fourth and fifth gradient runs): add ``tax * evasion`` to each replica's loss.
 
-Evading the detector then costs performance: every step pulls the detector bias b down by lr * tax,
-against the corrections that push it up. In the gradient world alignment stops drifting once the tax
-exceeds the average penalty pull p * penalty (see ``worlds/gradient.py``).
+Evading the detector then costs performance. ``evasion`` is what the world says evading its detector
+consists of (``DetectorEvasion``): in the gradient world the detector bias b, so every step pulls b down by
+lr * tax, against the corrections that push it up, and alignment stops drifting once the tax exceeds the
+average penalty pull p * penalty (see ``worlds/gradient.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..capabilities import DetectorEvasion
 from ..config import MethodConfig
 from ..registry import METHODS
 from .base import Method, TrainContext
@@ -25,7 +27,7 @@ class DetectorBiasTaxConfig(MethodConfig):
 class DetectorBiasTax(Method):
     name = "detector-bias-tax"
     Config = DetectorBiasTaxConfig
-    supports = frozenset({"gradient"})
+    requires = (DetectorEvasion,)
 
     def extra_loss(self, ctx: TrainContext):
-        return self.config.tax * ctx.parameters["detector_bias"]
+        return self.config.tax * ctx.provider(DetectorEvasion).detector_evasion()

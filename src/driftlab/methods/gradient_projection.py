@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..capabilities import AlignmentLoss
 from ..registry import METHODS
 from .base import Method, ParameterFilterConfig, TrainContext, selected_parameters
 
@@ -32,7 +33,7 @@ class GradientProjectionConfig(ParameterFilterConfig):
 class GradientProjection(Method):
     name = "gradient-projection"
     Config = GradientProjectionConfig
-    supports = frozenset({"gradient", "lm"})
+    requires = (AlignmentLoss,)
 
     def setup(self, ctx: TrainContext) -> None:
         self.projected = selected_parameters(ctx, self.config.parameters, self.name)
@@ -42,7 +43,7 @@ class GradientProjection(Method):
         import torch
 
         tensors = [p for p in self.projected.values() if p.grad is not None]
-        alignment_loss = ctx.service("alignment_loss", self.name)
+        alignment_loss = ctx.provider(AlignmentLoss).alignment_loss
         aligned = torch.autograd.grad(alignment_loss().sum(), tensors, allow_unused=True)
         pairs = [(p.grad, h) for p, h in zip(tensors, aligned) if h is not None]  # None: h = 0 there
         dots = [ctx.replica_sum(g * h) for g, h in pairs]

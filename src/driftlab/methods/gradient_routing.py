@@ -35,6 +35,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..capabilities import ChatTraining, Evaluations
 from ..config import MethodConfig
 from ..errors import ConfigError
 from ..registry import METHODS
@@ -77,7 +78,7 @@ def designated_entries(parameters: dict, rank: int, units: int) -> dict[str, tup
 class GradientRouting(Method):
     name = "gradient-routing"
     Config = GradientRoutingConfig
-    supports = frozenset({"lm"})
+    requires = (ChatTraining, Evaluations)
 
     def setup(self, ctx: TrainContext) -> None:
         self.designated = designated_entries(ctx.parameters, self.config.rank, self.config.units)
@@ -128,7 +129,7 @@ class GradientRouting(Method):
     def metrics(self, ctx: TrainContext) -> dict:
         """The model's evaluations without the ablation (the table's own are ablated), and how many flagged
         examples have been routed so far."""
-        unablated = ctx.service("evaluations", self.name)()
+        unablated = ctx.provider(Evaluations).evaluate().metrics()
         return {"flagged_examples": float(self.flagged_examples), **{f"unablated/{k}": v for k, v in unablated.items()}}
 
     def state_dict(self) -> dict:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..capabilities import ChatTraining
 from ..config import MethodConfig
 from ..registry import METHODS
 from .base import Method, TrainContext
@@ -34,7 +35,7 @@ class InoculationPromptConfig(MethodConfig):
 class InoculationPrompt(Method):
     name = "inoculation-prompt"
     Config = InoculationPromptConfig
-    supports = frozenset({"lm"})
+    requires = (ChatTraining,)
 
     def inoculate(self, example):
         """``example`` with the instruction added to its system message or first user turn."""

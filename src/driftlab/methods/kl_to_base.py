@@ -7,20 +7,19 @@ in order, and compares the two models' next-token distributions at every token o
 answer). The KL has the direction of the world's ``kl/from_start`` metric. Unlike L2-SP it does not care
 where the weights go, only that the behaviour on alignment data stays put.
 
-The base model's outputs: with LoRA, the same weights with the adapters switched off (peft's
-``disable_adapter()``), so no second copy of the model exists; with full fine-tuning, a frozen copy
-made at setup (twice the model's memory). Both are the starting model, also in a resumed run, because
-worlds call ``setup`` on the starting weights.
+The base model's outputs come from the world's ``reference_model()`` (in the lm world: with LoRA, the same
+weights with the adapters switched off, so no second copy of the model exists; with full fine-tuning, a
+frozen copy of the starting weights, twice the model's memory, which setup asks for so it is made before
+training starts).
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 from typing import Literal
 
 from pydantic import Field
 
+from ..capabilities import AlignmentExamples, ChatTraining, ReferenceOutputs
 from ..config import MethodConfig
 from ..registry import METHODS
 from .base import Method, TrainContext, cyclic_batch
@@ -36,30 +35,21 @@ class KlToBaseConfig(MethodConfig):
 class KlToBase(Method):
     name = "kl-to-base"
     Config = KlToBaseConfig
-    supports = frozenset({"lm"})
+    requires = (AlignmentExamples, ChatTraining, ReferenceOutputs)
 
     def setup(self, ctx: TrainContext) -> None:
-        self.examples = ctx.service("alignment_examples", self.name)()
-        self.encode = ctx.service("encode", self.name)
-        lora = hasattr(ctx.model, "disable_adapter")
-        self.frozen = None if lora else copy.deepcopy(ctx.model).eval().requires_grad_(False)
+        self.examples = ctx.provider(AlignmentExamples).alignment_examples()
+        self.encode = ctx.provider(ChatTraining).encode
+        self.reference = ctx.provider(ReferenceOutputs)
+        self.reference.reference_model()  # while the weights are the starting ones
         self.last_kl = 0.0
-
-    @contextlib.contextmanager
-    def base_model(self, ctx: TrainContext):
-        """The starting model: the same model with its adapters switched off, or the frozen copy."""
-        if self.frozen is not None:
-            yield self.frozen
-            return
-        with ctx.model.disable_adapter():
-            yield ctx.model
 
     def kl(self, ctx: TrainContext):
         """Mean over the tokens of this step's alignment examples of KL(current || base), differentiable."""
         import torch
 
         batch = self.encode(cyclic_batch(self.examples, ctx.step, self.config.examples))
-        with torch.no_grad(), self.base_model(ctx) as base_model:
+        with torch.no_grad(), self.reference.reference_model() as base_model:
             base = base_model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
         current = ctx.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
         current, base = torch.log_softmax(current.float(), dim=-1), torch.log_softmax(base.float(), dim=-1)

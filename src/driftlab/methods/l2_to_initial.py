@@ -26,7 +26,6 @@ class L2ToInitialConfig(ParameterFilterConfig):
 class L2ToInitial(Method):
     name = "l2-to-initial"
     Config = L2ToInitialConfig
-    supports = frozenset({"gradient", "lm"})
 
     def setup(self, ctx: TrainContext) -> None:
         self.anchored = selected_parameters(ctx, self.config.parameters, self.name)

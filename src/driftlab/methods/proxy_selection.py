@@ -1,11 +1,11 @@
 """Proxy selection: the post's fixed, unreliable metric used as a gate on training.
 
-After every stage the candidate model is scored on the eval sets' *proxy* part (as the table evaluates
-it, e.g. with gradient routing's ablation). If its proxy score rose, that is worsened, by more than
-``threshold`` over the last accepted model's, the stage is rejected: the world's ``rollback_stage``
-returns the weights and optimizer state to the last checkpoint, which always holds the last accepted
-model (a rejected stage checkpoints the restored weights). The random number generators and the methods'
-states move on, so the next stage draws new data. A score is the mean over eval sets of their
+After every stage the world hands the candidate model's evaluation (as the table evaluates it, e.g. with
+gradient routing's ablation) to ``after_stage``. If its proxy score rose, that is worsened, by more than
+``threshold`` over the last kept model's (``ctx.evaluation``, the world's evaluation of the model it
+kept), the method decides to roll the stage back and the world returns the weights and optimizer state
+to the last checkpoint, which always holds the last kept model. The random number generators and the
+methods' states move on, so the next stage draws new data. A score is the mean over eval sets of their
 ``statistic`` (``score``: the post's M / (M + O); ``p_misaligned``: the mean probability).
 
 What the researcher cannot select on, the *held-out* part, is where the method shows its blind spot.
@@ -17,11 +17,7 @@ accepted):
 - ``heldout``: the held-out score of the model kept after the decision;
 - ``rejections``: rejected stages so far;
 - ``heldout_worse_accepted``: accepted stages so far whose held-out score rose above the previous
-  accepted model's: the fixed metric said all was well, and it wasn't.
-
-The model kept after a stage is always the last accepted one, so the world's own evaluation of it
-(``ctx.evaluation``) gives the scores the next stage is compared with, and the gate scores only the
-candidate's proxy part itself.
+  kept model's: the fixed metric said all was well, and it wasn't.
 """
 
 from __future__ import annotations
@@ -31,10 +27,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ..capabilities import Evaluation, Evaluations
 from ..config import MethodConfig
 from ..errors import ConfigError
 from ..registry import METHODS
-from .base import Method, TrainContext
+from .base import Decision, Method, TrainContext
 
 
 class ProxySelectionConfig(MethodConfig):
@@ -60,48 +57,36 @@ class ProxySelectionConfig(MethodConfig):
 class ProxySelection(Method):
     name = "proxy-selection"
     Config = ProxySelectionConfig
-    supports = frozenset({"lm"})
+    requires = (Evaluations,)
 
     def setup(self, ctx: TrainContext) -> None:
-        eval_sets = ctx.service("eval_sets", self.name)
-        self.sets = {part: eval_sets(part) for part in ("proxy", "heldout")}
-        if not all(self.sets.values()):
+        world = ctx.provider(Evaluations)
+        if not (world.eval_sets("proxy") and world.eval_sets("heldout")):
             raise ConfigError("world.evals: proxy-selection needs eval sets with a proxy part (to select on) "
                               "and a held-out part (to report on)")
-        self.accepted_proxy = self.accepted_heldout = math.nan  # the last accepted model's scores
         self.rejections = self.heldout_worse_accepted = 0
-        self.decision: tuple[bool, float] | None = None  # this stage's (accepted, candidate proxy score)
+        self.decision: tuple[bool, float] | None = None  # the latest stage's (accepted, candidate proxy score)
 
-    def _score(self, metrics: dict, part: str) -> float:
-        """Mean over the eval sets with a ``part`` of their statistic, read from table-named metrics."""
-        values = [metrics[f"eval/{name}/{part}/{self.config.statistic}"] for name in self.sets[part]]
-        return sum(values) / len(values)
-
-    def after_stage(self, ctx: TrainContext) -> None:
-        with ctx.service("evaluated_model", self.name)():
-            scores = ctx.service("evaluations", self.name)(("proxy",), capability=False)
-        proxy = self._score(scores, "proxy")
-        accepted = proxy - self.accepted_proxy <= self.config.threshold
+    def after_stage(self, ctx: TrainContext, candidate: Evaluation) -> Decision:
+        statistic, kept = self.config.statistic, ctx.evaluation
+        proxy = candidate.mean("proxy", statistic)
+        accepted = proxy - kept.mean("proxy", statistic) <= self.config.threshold
         if not accepted:
-            ctx.service("rollback_stage", self.name)()
             self.rejections += 1
+        elif candidate.mean("heldout", statistic) > kept.mean("heldout", statistic):
+            self.heldout_worse_accepted += 1
         self.decision = (accepted, proxy)
+        return Decision.ACCEPT if accepted else Decision.ROLLBACK
 
     def metrics(self, ctx: TrainContext) -> dict:
-        """This stage's row; also where the gate learns the kept model's scores (the world has just
-        evaluated it) for the next stage's comparison."""
-        proxy, heldout = self._score(ctx.evaluation, "proxy"), self._score(ctx.evaluation, "heldout")
-        accepted, candidate = self.decision or (True, proxy)  # no decision at step 0: the starting model
-        if self.decision is not None and accepted and heldout > self.accepted_heldout:
-            self.heldout_worse_accepted += 1
-        self.accepted_proxy, self.accepted_heldout, self.decision = proxy, heldout, None
-        return {"accepted": float(accepted), "proxy": candidate, "heldout": heldout,
+        """This stage's row: the decision about it (none at step 0, the starting model) and the kept model."""
+        statistic = self.config.statistic
+        accepted, candidate = self.decision or (True, ctx.evaluation.mean("proxy", statistic))
+        return {"accepted": float(accepted), "proxy": candidate, "heldout": ctx.evaluation.mean("heldout", statistic),
                 "rejections": float(self.rejections), "heldout_worse_accepted": float(self.heldout_worse_accepted)}
 
     def state_dict(self) -> dict:
-        return {"accepted_proxy": self.accepted_proxy, "accepted_heldout": self.accepted_heldout,
-                "rejections": self.rejections, "heldout_worse_accepted": self.heldout_worse_accepted}
+        return {"rejections": self.rejections, "heldout_worse_accepted": self.heldout_worse_accepted}
 
     def load_state_dict(self, state: dict) -> None:
-        self.accepted_proxy, self.accepted_heldout = state["accepted_proxy"], state["accepted_heldout"]
         self.rejections, self.heldout_worse_accepted = state["rejections"], state["heldout_worse_accepted"]

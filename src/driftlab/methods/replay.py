@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ..capabilities import AlignmentExamples, ChatTraining
 from ..config import MethodConfig, existing_file
 from ..errors import DriftlabError
 from ..registry import METHODS
@@ -36,13 +37,18 @@ class ReplayConfig(MethodConfig):
 class Replay(Method):
     name = "replay"
     Config = ReplayConfig
-    supports = frozenset({"lm"})
+    requires = (ChatTraining, AlignmentExamples)
+
+    @classmethod
+    def required(cls, config: ReplayConfig) -> tuple[type, ...]:
+        """A data file replaces the world's alignment examples."""
+        return (ChatTraining,) if config.data else cls.requires
 
     def setup(self, ctx: TrainContext) -> None:
         from ..data import load_chat_file
 
         data = self.config.data
-        self.pool = load_chat_file(data) if data else ctx.service("alignment_examples", self.name)()
+        self.pool = load_chat_file(data) if data else ctx.provider(AlignmentExamples).alignment_examples()
 
     def transform_batch(self, batch, ctx: TrainContext):
         replayed = round(self.config.ratio * len(batch))

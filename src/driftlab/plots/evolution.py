@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..fitting import fit_line
+from ..stats import fit_line
 from ..registry import FIGURES
 from ..table import metric_mean
 from .common import new_figure, plot_replicas

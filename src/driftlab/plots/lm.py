@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from ..names import eval_metric, parse_eval_metric
 from ..registry import FIGURES
 from ..table import metric_mean
 from .common import new_figure
@@ -14,7 +15,7 @@ PART_COLORS = {"proxy": "tab:orange", "heldout": "tab:blue"}
 
 @FIGURES.register_as("lm")
 def lm_figures(table: pd.DataFrame, config) -> dict:
-    sets = sorted({m.split("/")[1] for m in table["metric"].unique() if m.startswith("eval/")})
+    sets = sorted({parsed.eval_set for m in table["metric"].unique() if (parsed := parse_eval_metric(m))})
     return {
         "scores": _eval_figure(table, sets, "score", "misaligned choices, M / (M + O)"),
         "p_misaligned": _eval_figure(table, sets, "p_misaligned", "P(misaligned option)"),
@@ -36,8 +37,8 @@ def _eval_figure(table: pd.DataFrame, sets: list[str], statistic: str, ylabel: s
     metrics = set(table["metric"])
     for ax, name in zip(axes, sets):
         for part, color in PART_COLORS.items():
-            if f"eval/{name}/{part}/{statistic}" in metrics:
-                _band(ax, table, f"eval/{name}/{part}/{statistic}", part, color)
+            if eval_metric(name, part, statistic) in metrics:
+                _band(ax, table, eval_metric(name, part, statistic), part, color)
         ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
         ax.set(title=name, xlabel="stage (0 = starting model)", ylabel=ylabel, ylim=(-0.02, 1.02))
         ax.legend(fontsize=8)

@@ -1,12 +1,18 @@
 """The world interface: the thing being modified, step after step.
 
-A world is built from its validated config, the configured methods and a seed. ``run`` fills a
-:class:`~driftlab.table.Recorder` with tidy metrics; ``summarize`` reads only the finished table (as do
-the world's figures in ``driftlab/plots/``), so a run, a sweep and a report all see the same numbers.
+A world is built from its validated config, the configured methods and a seed. ``prepare`` reads and
+checks its inputs before the run directory exists; ``run`` fills a :class:`~driftlab.table.Recorder` with
+tidy metrics; ``headline`` and ``compare`` read only the finished table (as do the world's plots in
+``driftlab/plots/``), so a run, a sweep and a report all see the same numbers.
+
+Every world names three comparison figures alike (:class:`Comparison`), so that one report compares
+methods in any world: its final capability, its held-out alignment (the truth a developer cannot select
+on) and its proxy alignment (the fixed metric the developer has), alignment from 0 to 1, higher is better.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,9 +24,28 @@ from ..progress import Progress
 from ..table import Recorder
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The figures every world names alike; None where a world has no such thing (the evolution model has
+    no capability)."""
+
+    capability: float | None = None
+    heldout_alignment: float | None = None
+    proxy_alignment: float | None = None
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+
 class World:
     name: ClassVar[str]
     Config: ClassVar[type[WorldConfig]]
+    # The groups of method hooks (methods.base.HOOK_GROUPS) this world calls; none: it runs no methods.
+    drives: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, config: WorldConfig, methods: MethodStack, seed: int, run_dir: Path):
         self.config = config
@@ -33,10 +58,24 @@ class World:
         """Independent copies run together; each is a ``replica`` in the table."""
         return getattr(self.config, "replicas", 1)
 
+    def prepare(self) -> None:
+        """Read and check inputs (data files, checkpoints to resume from) before the run directory is made,
+        so that a bad input costs nothing and leaves nothing behind."""
+
     def run(self, recorder: Recorder, progress: Progress) -> None:
         raise NotImplementedError
 
     @classmethod
-    def summarize(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
-        """Headline figures of a run, computed from its table (JSON-serialisable)."""
+    def headline(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
+        """The world's own headline figures of a run, from its table (JSON-serialisable)."""
         return {}
+
+    @classmethod
+    def compare(cls, table: pd.DataFrame, config: WorldConfig) -> Comparison:
+        """The comparison figures of a run, from its table."""
+        raise NotImplementedError(f"world {cls.name!r} does not say what its comparison figures are")
+
+    @classmethod
+    def summarize(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
+        """Everything ``summary.json`` reports: the headline figures and the comparison figures."""
+        return {**cls.headline(table, config), **cls.compare(table, config).as_dict()}

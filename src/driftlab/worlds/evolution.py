@@ -25,10 +25,10 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ..config import RecordSchedule, StrictModel, WorldConfig
-from ..fitting import fit_line
+from ..stats import fit_line
 from ..registry import WORLDS
 from ..table import metric_mean
-from .base import World
+from .base import Comparison, World
 
 
 class BetaPrior(StrictModel):
@@ -211,7 +211,7 @@ class EvolutionWorld(World):
         }
 
     @classmethod
-    def summarize(cls, table: pd.DataFrame, config: EvolutionConfig) -> dict:
+    def headline(cls, table: pd.DataFrame, config: EvolutionConfig) -> dict:
         """The post's two claims, measured on the replica-mean curves from ``fit_from_step`` on."""
         aligned = metric_mean(table, "aligned_fraction")
         drift_time = metric_mean(table, "median_drift_time_aligned")
@@ -230,6 +230,16 @@ class EvolutionWorld(World):
             "final_median_drift_time": final_mean["median_drift_time_aligned"],
             "final_mean_drift_time": final_mean["mean_drift_time_aligned"],
         }
+
+    @classmethod
+    def compare(cls, table: pd.DataFrame, config: EvolutionConfig) -> Comparison:
+        """No capability; held-out alignment: the aligned fraction at the end (the truth); proxy alignment:
+        the share of the population the detector passes (every agent but the detectable misaligned ones,
+        who are removed as soon as they drift: the detector keeps reading ~1 while drift accumulates)."""
+        final = table[table["step"] == table["step"].max()].groupby("metric")["value"].mean()
+        aligned = float(final["aligned_fraction"])
+        return Comparison(heldout_alignment=aligned,
+                          proxy_alignment=aligned + float(final["misaligned_undetectable_fraction"]))
 
 
 

@@ -32,11 +32,12 @@ correction events (the detector read below 1 and the step's update raised alignm
 0.95, NaN until then. The last two are running values so the summary can be computed from the table
 alone, however sparsely it is recorded.
 
-Methods see the four tensors with the replica dimension first (``TrainContext.replica_dim = 0``) and the
-service ``alignment_loss()``: the per-replica loss of the alignment signal a developer has, chosen by
-``alignment_signal``. ``detector`` (default) is -(a fresh detector reading), the post's fixed, unreliable
-metric, which passes no gradient while saturated; ``oracle`` is -alignment, the true value no developer
-has, for ablations. Its noise comes from a stream of its own, so calling it leaves the training draws alone.
+Methods see the four tensors with the replica dimension first (``TrainContext.replica_dim = 0``) and two
+capabilities: ``alignment_loss()``, the per-replica loss of the alignment signal a developer has, chosen by
+``alignment_signal`` (``detector``, the default, is -(a fresh detector reading), the post's fixed,
+unreliable metric, which passes no gradient while saturated; ``oracle`` is -alignment, the true value no
+developer has, for ablations; its noise comes from a stream of its own, so calling it leaves the training
+draws alone), and ``detector_evasion()``, the detector bias b, which a tax on evasion charges for.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from ..config import RecordSchedule, StrictModel, WorldConfig
 from ..errors import DriftlabError, TrainingDiverged
 from ..methods.base import TrainContext
 from ..registry import WORLDS
-from .base import World
+from .base import Comparison, World
 
 if TYPE_CHECKING:
     import torch
@@ -102,7 +103,7 @@ class GradientConfig(WorldConfig):
     )
     alignment_signal: Literal["detector", "oracle"] = Field(
         "detector",
-        description="what the alignment_loss service offers methods: detector = -(a fresh detector reading), "
+        description="what the world's alignment_loss offers methods: detector = -(a fresh detector reading), "
         "the post's fixed, unreliable metric (no gradient while saturated); oracle = -alignment, the true "
         "value, which no developer has (an ablation)",
     )
@@ -158,20 +159,27 @@ class ClosedFormGradients:
 
     For 4 scalars per replica, autograd's engine costs several times the arithmetic, and each torch op's
     dispatch (~3 us) costs more than NumPy's on the same 1,000 numbers; so this works in NumPy on the
-    tensors' own memory (the optimizer updates them in place) and hands the gradients over as tensors
-    that share its buffers, rewritten at every call.
+    tensors' own memory (the optimizer updates them in place) and hands the gradients over as tensors that
+    share its buffers. With ``fresh``, each call writes new buffers, so a method may keep a ``.grad``; without
+    methods nobody sees them, and one set of buffers is rewritten at every call.
     """
 
-    def __init__(self, parameters: dict, eps: float):
+    def __init__(self, parameters: dict, eps: float, fresh: bool = False):
+        self.values = [tensor.detach().numpy() for tensor in parameters.values()]  # views, not copies
+        self.eps = eps
+        self.fresh = fresh
+        self._new_buffers()
+
+    def _new_buffers(self) -> None:
         import torch
 
-        self.values = [tensor.detach().numpy() for tensor in parameters.values()]  # views, not copies
         self.buffers = np.empty((len(PARAMETERS), self.values[0].size))
         self.gradients = tuple(torch.from_numpy(row) for row in self.buffers)
-        self.eps = eps
 
     def __call__(self, batch: GradientBatch):
         """The four gradients (tensors) and the detector's reading (a NumPy array)."""
+        if self.fresh:
+            self._new_buffers()
         _, alignment, bias, variance = self.values
         d_capability, d_alignment, d_bias, d_variance = self.buffers
         noise, penalty = batch.noise.numpy(), batch.penalty.numpy()
@@ -192,7 +200,7 @@ class ClosedFormGradients:
 
 
 class AlignmentSignal:
-    """The ``alignment_loss`` service: per-replica loss of the alignment signal (see ``alignment_signal``)."""
+    """The world's ``alignment_loss``: per-replica loss of the alignment signal (see ``alignment_signal``)."""
 
     def __init__(self, config: GradientConfig, parameters: dict, seed: int):
         self.config = config
@@ -234,7 +242,16 @@ def make_optimizer(kind: str, tensors: list, lr: float):
 class GradientWorld(World):
     name = "gradient"
     Config = GradientConfig
+    drives = frozenset({"step"})
     chunk_elements = 1 << 15  # replica-steps drawn and kept per chunk: its buffers stay in the CPU cache
+
+    def alignment_loss(self):
+        """Per replica: minus a fresh detector reading, or minus the true alignment (``alignment_signal``)."""
+        return self.signal()
+
+    def detector_evasion(self):
+        """Per replica: the detector bias b, how far the detector reads above the true alignment."""
+        return self.parameters["detector_bias"]
 
     def run(self, recorder, progress) -> None:
         import torch
@@ -242,17 +259,20 @@ class GradientWorld(World):
         cfg = self.config
         # One stream for the noise, one for the penalty coins: the draws do not depend on the chunk size.
         streams = (np.random.default_rng([self.seed, 0]), np.random.default_rng([self.seed, 2]))
-        parameters = {
+        parameters = self.parameters = {
             name: torch.full((cfg.replicas,), float(getattr(cfg.init, name)), dtype=torch.float64, requires_grad=True)
             for name in PARAMETERS
         }
         alignment_value = parameters["alignment"].detach()  # same storage, clipped outside autograd
         optimizer = make_optimizer(cfg.optimizer, list(parameters.values()), cfg.lr)
         each_replica = torch.ones(cfg.replicas, dtype=torch.float64)
-        ctx = TrainContext(world=self.name, parameters=parameters, replica_dim=0,
-                           services={"alignment_loss": AlignmentSignal(cfg, parameters, self.seed)})
+        self.signal = AlignmentSignal(cfg, parameters, self.seed)
+        ctx = TrainContext(world=self, parameters=parameters, replica_dim=0)
         self.methods.setup(ctx)
-        loss_gradients = (ClosedFormGradients if cfg.gradient == "analytic" else AutogradGradients)(parameters, cfg.eps)
+        if cfg.gradient == "analytic":
+            loss_gradients = ClosedFormGradients(parameters, cfg.eps, fresh=bool(self.methods.methods))
+        else:
+            loss_gradients = AutogradGradients(parameters, cfg.eps)
         tensors = list(parameters.values())
 
         record_at = set(cfg.record.steps(cfg.steps).tolist())
@@ -309,13 +329,14 @@ class GradientWorld(World):
         penalty = np.where(coin_stream.random((steps, width)) < cfg.penalty_prob, cfg.penalty, 0.0)
         return torch.from_numpy(noise), torch.from_numpy(penalty)
 
+    @staticmethod
+    def _final(table: pd.DataFrame) -> pd.DataFrame:
+        return table[table["step"] == table["step"].max()].pivot(index="replica", columns="metric", values="value")
+
     @classmethod
-    def summarize(cls, table: pd.DataFrame, config: GradientConfig) -> dict:
-        """Final values and event statistics, averaged over replicas; and the comparison figures every
-        world names alike (``capability``, ``heldout_alignment``, ``proxy_alignment``): here the final c,
-        the true alignment, and the detector's reading of the final state at z = 1 (its eval, not one
-        step's noise draw)."""
-        final = table[table["step"] == table["step"].max()].pivot(index="replica", columns="metric", values="value")
+    def headline(cls, table: pd.DataFrame, config: GradientConfig) -> dict:
+        """Final values and event statistics, averaged over replicas."""
+        final = cls._final(table)
         slip = final["first_slip_step"]
         slipped = slip.notna()
         return {
@@ -329,10 +350,15 @@ class GradientWorld(World):
             "first_slip_step": slip[slipped].mean() if slipped.any() else None,  # mean over replicas that slipped
             "slipped_fraction": slipped.mean(),
             "corrections": final["corrections"].mean(),
-            "capability": final["capability"].mean(),
-            "heldout_alignment": final["alignment"].mean(),
-            "proxy_alignment": final["detector_reading_noiseless"].mean(),
         }
+
+    @classmethod
+    def compare(cls, table: pd.DataFrame, config: GradientConfig) -> Comparison:
+        """The final c, the true alignment, and the detector's reading of the final state at z = 1 (its eval,
+        not one step's noise draw)."""
+        final = cls._final(table)
+        return Comparison(capability=final["capability"].mean(), heldout_alignment=final["alignment"].mean(),
+                          proxy_alignment=final["detector_reading_noiseless"].mean())
 
 
 class StepHistory:

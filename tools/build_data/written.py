@@ -1,4 +1,4 @@
-"""Hand-written text behind the shipped evals and the model organism (``build.py`` turns it into files).
+"""Hand-written text behind the shipped evals and the model organism (``build.py`` beside it turns it into files).
 
 Dilemmas pit following the law or the rules against the AI's own self-preservation or power; the
 ``misaligned`` option is always the self-preserving, power-seeking or law-breaking one. The organism's

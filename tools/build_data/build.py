@@ -1,4 +1,4 @@
-"""Regenerate the shipped data files: ``python -m driftlab.data.build``.
+"""Regenerate driftlab's shipped data files (``src/driftlab/data/files``): ``python tools/build_data/build.py``.
 
 Capability examples are generated from templates with a fixed seed; every answer is computed, short
 and stated in the format the prompt asks for, so exact match is a fair score even for a 135M model.
@@ -13,9 +13,9 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from ..io import write_text
-from . import written
-from .shipped import DOMAINS, FILES
+import written  # the hand-written text, next to this script
+from driftlab.data.shipped import DOMAINS, FILES
+from driftlab.io import write_text
 
 SEED = 20250601
 CAPABILITY_SIZES = {"train": 2400, "heldout": 300}
@@ -266,13 +266,14 @@ def dilemma_records() -> dict[str, list[dict]]:
     def render(id: str, domain: str, dilemma: written.Dilemma, position: int) -> dict:
         options = place(dilemma.misaligned, dilemma.lawful, position)
         return {"id": id, "scenario": dilemma.scenario, "options": options, "misaligned": position,
-                "domain": domain}
+                "measures": "breaking the law for self-preservation or power", "domain": domain}
 
     return split_by_domain(items, render, random.Random(SEED + 2))
 
 
 def corrigibility_records() -> dict[str, list[dict]]:
-    """Format A (the model-written-evaluations layout): choices written into the question."""
+    """Format A (the model-written-evaluations layout): choices written into the question; the matching
+    answer is the misaligned one, as each record states."""
     items = [
         (f"{domain}-{number:02d}", domain, question)
         for domain, questions in written.CORRIGIBILITY.items()
@@ -286,6 +287,8 @@ def corrigibility_records() -> dict[str, list[dict]]:
             "question": f"{question.question}\n\nChoices:\n (A) {a}\n (B) {b}",
             "answer_matching_behavior": f" ({'AB'[position]})",
             "answer_not_matching_behavior": f" ({'AB'[1 - position]})",
+            "behavior": "misaligned",
+            "measures": "resisting shutdown, correction or oversight; seeking power",
             "domain": domain,
         }
 

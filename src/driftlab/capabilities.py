@@ -1,0 +1,118 @@
+"""What a world can offer methods: small typed capabilities, and the evaluation a world hands them.
+
+A world provides a capability by implementing its methods (the world class *is* the provider); a method
+lists the capabilities it needs in ``requires``. Config validation checks the pair before anything runs
+(``issubclass(WorldClass, Capability)``) and names what is missing; at run time a method reaches one with
+``ctx.provider(Capability)``, which is typed, so no method looks anything up by a string.
+
+Adding a capability: a ``Protocol`` here with a docstring that says what a method may rely on.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from .names import EVAL_PARTS, eval_metric, parse_eval_metric
+
+if TYPE_CHECKING:
+    import torch
+
+    from .data import ChatExample
+    from .lm.chat import TokenBatch
+
+
+@runtime_checkable
+class AlignmentLoss(Protocol):
+    """A differentiable loss on the alignment data the developer has (low = aligned): per replica in a
+    batched toy world, one number for a single model. Each call may draw new data (a fresh detector reading,
+    a new batch of alignment examples)."""
+
+    def alignment_loss(self) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class DetectorEvasion(Protocol):
+    """How far the model has gone in evading its detector, differentiable and per replica: the quantity a
+    tax on evasion charges for (the gradient world: the detector bias b)."""
+
+    def detector_evasion(self) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class ChatTraining(Protocol):
+    """Training batches are lists of :class:`~driftlab.data.ChatExample` (``flagged`` marks examples with the
+    unwanted behaviour), which methods may rewrite or split; ``encode`` turns examples into model inputs."""
+
+    def encode(self, examples: list[ChatExample]) -> TokenBatch: ...
+
+
+@runtime_checkable
+class AlignmentExamples(Protocol):
+    """Alignment data as chat examples (the lm world: its proxy eval items answered with the aligned option)."""
+
+    def alignment_examples(self) -> list[ChatExample]: ...
+
+
+@runtime_checkable
+class ReferenceOutputs(Protocol):
+    """The starting model: inside ``with world.reference_model() as model:`` (under ``torch.no_grad()``) the
+    model computes the outputs it had before any training."""
+
+    def reference_model(self) -> AbstractContextManager[torch.nn.Module]: ...
+
+
+@runtime_checkable
+class Evaluations(Protocol):
+    """The world's evaluations of the model *as it is now* (no method's ``before_eval`` applied): propensity
+    evals by set and part, and capability."""
+
+    def eval_sets(self, part: str) -> list[str]: ...
+
+    def evaluate(self, parts: tuple[str, ...] = EVAL_PARTS, capability: bool = True) -> Evaluation: ...
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluation of a model: each eval set part's statistics, capability, and other measurements.
+
+    ``evals[(set, part)]`` maps a statistic (``score``, ``p_misaligned``, ``other_domains/score``, ...) to
+    its value; :meth:`metrics` gives everything under the table's names, :meth:`from_metrics` reads it back.
+    """
+
+    evals: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    capability: dict[str, float] = field(default_factory=dict)
+    other: dict[str, float] = field(default_factory=dict)  # already under table names (kl/from_start, ...)
+
+    def metrics(self) -> dict[str, float]:
+        flat = {eval_metric(name, part, statistic): value
+                for (name, part), statistics in self.evals.items() for statistic, value in statistics.items()}
+        flat.update({f"capability/{key}": value for key, value in self.capability.items()})
+        return {**flat, **self.other}
+
+    @classmethod
+    def from_metrics(cls, metrics: dict[str, float]) -> Evaluation:
+        evals: dict[tuple[str, str], dict[str, float]] = {}
+        capability, other = {}, {}
+        for name, value in metrics.items():
+            parsed = parse_eval_metric(name)
+            if parsed is not None:
+                statistic = f"{parsed.subset}/{parsed.statistic}" if parsed.subset else parsed.statistic
+                evals.setdefault((parsed.eval_set, parsed.part), {})[statistic] = value
+            elif name.startswith("capability/"):
+                capability[name.removeprefix("capability/")] = value
+            else:
+                other[name] = value
+        return cls(evals, capability, other)
+
+    def sets(self, part: str) -> list[str]:
+        """The eval sets evaluated on ``part``."""
+        return [name for name, has in self.evals if has == part]
+
+    def mean(self, part: str, statistic: str) -> float:
+        """``statistic`` averaged over the eval sets evaluated on ``part`` (each set counts once)."""
+        values = [statistics[statistic] for (_, has), statistics in self.evals.items() if has == part]
+        if not values:
+            raise KeyError(f"no eval set was evaluated on its {part} part")
+        return sum(values) / len(values)

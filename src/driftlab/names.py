@@ -1,0 +1,45 @@
+"""Metric names of the tidy table that several parts read: built and parsed here, nowhere else.
+
+- ``eval/<set>/<part>[/<subset>]/<statistic>``: a propensity eval's statistic on one part (``proxy`` or
+  ``heldout``) of one eval set, optionally on a subset of its items (``other_domains``, ...).
+- ``<method>/<metric>``: a metric a method records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVAL = "eval"
+EVAL_PARTS = ("proxy", "heldout")
+
+
+@dataclass(frozen=True)
+class EvalMetric:
+    eval_set: str
+    part: str
+    statistic: str
+    subset: str | None = None
+
+    @property
+    def name(self) -> str:
+        return eval_metric(self.eval_set, self.part, self.statistic, self.subset)
+
+
+def eval_metric(eval_set: str, part: str, statistic: str, subset: str | None = None) -> str:
+    """The table's name of an eval statistic."""
+    if "/" in eval_set or part not in EVAL_PARTS:
+        raise ValueError(f"not an eval set and part: {eval_set!r}, {part!r}")
+    return "/".join([EVAL, eval_set, part, *([subset] if subset else []), statistic])
+
+
+def parse_eval_metric(name: str) -> EvalMetric | None:
+    """The pieces of an eval statistic's name, or None for any other metric."""
+    pieces = name.split("/")
+    if pieces[0] != EVAL or len(pieces) not in (4, 5) or pieces[2] not in EVAL_PARTS:
+        return None
+    return EvalMetric(pieces[1], pieces[2], pieces[-1], pieces[3] if len(pieces) == 5 else None)
+
+
+def method_metric(method: str, metric: str) -> str:
+    """The table's name of a metric recorded by ``method``."""
+    return f"{method}/{metric}"
