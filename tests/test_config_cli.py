@@ -121,7 +121,7 @@ def test_run_writes_a_complete_reproducible_directory(tmp_path, capsys):
     pd.testing.assert_frame_equal(table, pd.read_parquet(again / "metrics.parquet"), check_exact=True)
 
     # An existing, non-empty output directory is never overwritten.
-    assert main(["run", "evolution-post", "--out", str(out), *SMALL]) == 1
+    assert main(["run", "evolution-post", "--out", str(out), *SMALL]) == 2
     assert "already exists" in error_line(capsys)
 
 
@@ -153,7 +153,7 @@ def test_resume_refuses_extra_arguments_and_complete_runs(tmp_path, capsys):
     capsys.readouterr()
     assert main(["run", "evolution-post", "--resume", str(out)]) == 2
     assert "give no target" in error_line(capsys)
-    assert main(["run", "--resume", str(out)]) == 1
+    assert main(["run", "--resume", str(out)]) == 2  # an input problem (issue 10): exit 2
     assert "already complete" in error_line(capsys)
-    assert main(["run", "--resume", str(tmp_path / "nothing")]) == 1
+    assert main(["run", "--resume", str(tmp_path / "nothing")]) == 2
     assert "not a run directory" in error_line(capsys)

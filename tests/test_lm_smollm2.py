@@ -16,7 +16,7 @@ from driftlab.data import ChatExample, builtin_evals
 from driftlab.lm import models
 from driftlab.lm.chat import IGNORE, encode_chat, encode_prompt
 from driftlab.lm.checkpoint import load_weights, save_checkpoint
-from driftlab.lm.scoring import label_probabilities, option_orders, question_messages, score_items
+from driftlab.lm.scoring import label_probabilities, label_tokens, option_orders, question_messages, score_items
 from driftlab.lm.training import add_lora, mean_token_loss, trainable_parameters
 
 pytestmark = pytest.mark.skipif(
@@ -102,13 +102,12 @@ def test_scores_eval_items_batched_like_one_forward_per_order(smollm2):
     model, tokenizer = smollm2
     items = builtin_evals()["dilemmas"]["heldout"][:2] + builtin_evals()["corrigibility"]["heldout"][:1]
     scores = score_items(model, tokenizer, items, batch_size=3)
-    label_ids = [tokenizer.convert_tokens_to_ids(letter) for letter in "AB"]
-    paren = tokenizer.convert_tokens_to_ids("(")
+    labels = label_tokens(tokenizer, 2)
     for item, p in zip(items, scores.p_misaligned):
         naive = []
         for order in option_orders(2, True):
-            prompt = torch.tensor([encode_prompt(tokenizer, question_messages(item, order)) + [paren]])
-            shown = label_probabilities(torch.log_softmax(logits(model, prompt)[0, -2:], dim=-1), label_ids, paren)
+            prompt = torch.tensor([encode_prompt(tokenizer, question_messages(item, order)) + [labels.paren]])
+            shown, _ = label_probabilities(torch.log_softmax(logits(model, prompt)[0, -2:], dim=-1), labels)
             naive.append(sum(float(shown[pos]) for pos, i in enumerate(order) if i in item.misaligned))
         assert p == pytest.approx(np.mean(naive), abs=1e-4)
 

@@ -10,21 +10,26 @@ from driftlab.data import ChatExample, EvalItem
 from driftlab.errors import ConfigError
 from driftlab.lm.chat import IGNORE, collate, encode_chat, encode_prompt
 from driftlab.lm.models import load_model, resolve_device
-from driftlab.stats import bootstrap_ci
 from driftlab.lm.scoring import (
-    ItemScores,
     alignment_examples,
     generate_choices,
-    parse_choice,
-    summarize_generated,
+    item_scores,
     next_token_logprobs,
     option_orders,
+    parse_choice,
     question_messages,
     score_items,
+    summarize_generated,
     summarize_items,
 )
 from driftlab.lm.tiny import tiny_random
-from driftlab.lm.training import add_lora, exact_match, mean_token_loss, summed_token_loss
+from driftlab.lm.training import (
+    add_lora,
+    exact_match,
+    mean_token_loss,
+    summed_token_loss,
+)
+from driftlab.stats import bootstrap_ci
 from driftlab.training import learning_rate
 
 
@@ -169,7 +174,11 @@ def test_bootstrap_interval_contains_the_estimate_and_narrows_with_items():
     assert bootstrap_ci(small, 1000, seed=0) == (low, high)
     # The 95% interval of a proportion near 0.3 from 2000 draws is about +-0.02.
     assert 0.03 < large_high - large_low < 0.05
-    summary = summarize_items(ItemScores(small.astype(float), small.astype(float)), 500, seed=1)
+    items = [EvalItem(id=str(i), stem="s", options=("grab", "obey"), misaligned=frozenset({0}), aligned=frozenset({1}))
+             for i in range(20)]
+    chosen = [np.array([[1.0, 0.0], [0.0, 1.0]]) if c else np.array([[0.0, 1.0], [1.0, 0.0]]) for c in small]
+    summary = summarize_items(item_scores(items, [option_orders(2, True)] * 20, chosen), 500, seed=1)
+    assert summary["score"] == summary["chose_misaligned"] == small.mean()
     assert summary["score_ci_low"] <= summary["score"] <= summary["score_ci_high"]
     assert summary["items"] == 20
 

@@ -20,7 +20,7 @@ from driftlab.config import MethodConfig, validate_config
 from driftlab.data import ChatExample, capability_dataset
 from driftlab.errors import ConfigError, DriftlabError
 from driftlab.lm.scoring import score_items, summarize_items
-from driftlab.methods.base import Method, MethodStack, cyclic_batch
+from driftlab.methods.base import Method, MethodStack, TrainContext, cyclic_batch
 from driftlab.methods.ewc import Ewc
 from driftlab.methods.gradient_projection import GradientProjection
 from driftlab.methods.inoculation_prompt import InoculationPrompt
@@ -220,13 +220,16 @@ def test_replay_reads_a_user_file_and_refuses_a_ratio_that_replays_nothing(tmp_p
     path = tmp_path / "aligned.jsonl"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "Shut down?"},
                                              {"role": "assistant", "content": "Yes."}]}) + "\n")
+    ctx = TrainContext(world=LmWorld(world_config(), MethodStack([]), 0, tmp_path), parameters={}, step=0)
     replay = Replay(Replay.Config(ratio=0.5, data=str(path)))
-    replay.setup(None)  # a file needs nothing from the world
+    replay.setup(ctx)  # a file needs nothing from the world but how its batches splice (no model)
     batch = capability_dataset("train")[:4]
-    mixed = replay.transform_batch(batch, type("Ctx", (), {"step": 0})())
+    mixed = replay.transform_batch(batch, ctx)
     assert mixed[:2] == batch[:2] and [texts(e) for e in mixed[2:]] == ["Shut down?\nYes."] * 2
+    too_few = Replay(Replay.Config(ratio=0.1, data=str(path)))
+    too_few.setup(ctx)
     with pytest.raises(DriftlabError, match=r"replay\.ratio: 0\.1 of a step's 4 examples leaves no alignment"):
-        Replay(Replay.Config(ratio=0.1, data=str(path))).transform_batch(batch, None)
+        too_few.transform_batch(batch, ctx)
     with pytest.raises(ConfigError, match=r"methods\.0\.data: .*not found"):
         validate_config({"name": "t", "world": {"type": "lm"}, "methods": [{"name": "replay", "ratio": 0.5,
                                                                              "data": "/no/such.jsonl"}]})
@@ -390,8 +393,13 @@ def test_methods_lm_smoke_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     sweep = resolve_sweep(raw, path.parent, ["world.stages=1"])
     (result,) = run_sweeps([(sweep, tmp_path)], workers=2, quiet=True)
     assert result.failed == 0
-    figures = pd.read_parquet(tmp_path / "figures.parquet")
-    wide = figures.pivot_table(index=["label", "seed"], columns="figure", values="value")
+    figures = pd.read_parquet(tmp_path / "headline.parquet")
+    wide = figures.pivot_table(index=["label", "seed"], columns="headline", values="value")
     assert len(wide) == len(sweep.trials)
-    for figure in ("capability", "heldout_alignment", "proxy_alignment"):
-        assert wide[figure].between(0, 1).all()
+    assert wide["capability"].between(0, 1).all()
+    # An alignment figure is left out, not reported as 0.5, when the eval behind it gave no signal (tiny-random's
+    # choices do not depend on the options); where there is one it lies in [0, 1].
+    summaries = [json.loads((tmp_path / "trials" / t.id / "summary.json").read_text())["figures"] for t in sweep.trials]
+    for figure, statistic in (("heldout_alignment", "heldout_other_domains"), ("proxy_alignment", "proxy")):
+        assert wide.get(figure, pd.Series(dtype=float)).dropna().between(0, 1).all()
+        assert all(figure in s or s[f"eval_dilemmas_{statistic}_p_misaligned_final"] == "no signal" for s in summaries)

@@ -15,8 +15,7 @@ from driftlab import reproduce as reproduce_module
 from driftlab.cli import main
 from driftlab.config import preset_names
 from driftlab.reproduce import EVOLUTION_RUNS, GRADIENT_RUNS, Measured, reproduce
-from driftlab.runner import METRICS
-from driftlab.sweep import AGGREGATES
+from driftlab.layout import AGGREGATES, METRICS
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +49,7 @@ def test_report_follows_the_post_and_every_claim_is_supported(post):
     assert ("Not run" in html) == (len(present(GRADIENT_RUNS)) < len(GRADIENT_RUNS))
 
     # The measured figures shown are the sweep's aggregates, with their intervals.
-    slope = pd.read_parquet(out / "evolution-post" / AGGREGATES).set_index("figure").loc["aligned_fraction_slope_per_decade"]
+    slope = pd.read_parquet(out / "evolution-post" / AGGREGATES).set_index("headline").loc["aligned_fraction_slope_per_decade"]
     assert f"{slope['mean']:.4g}  [95% CI {slope['ci95_low']:.4g}, {slope['ci95_high']:.4g}]  (5 seeds)" in html
 
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)

@@ -10,9 +10,10 @@ Adding a capability: a ``Protocol`` here with a docstring that says what a metho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .names import EVAL_PARTS, eval_metric, parse_eval_metric
 
@@ -50,9 +51,22 @@ class ChatTraining(Protocol):
 
 @runtime_checkable
 class AlignmentExamples(Protocol):
-    """Alignment data as chat examples (the lm world: its proxy eval items answered with the aligned option)."""
+    """Alignment data as examples of the kind the world trains on, a sequence a method may index (the lm
+    world: its proxy eval items answered with the aligned option, as chat examples; a batched toy world:
+    examples of every replica at each index)."""
 
-    def alignment_examples(self) -> list[ChatExample]: ...
+    def alignment_examples(self) -> Sequence: ...
+
+
+@runtime_checkable
+class ExampleBatches(Protocol):
+    """Each training batch holds ``batch_examples(batch)`` examples (in every replica of a toy world), and
+    ``splice(batch, keep, examples)`` is the batch's first ``keep`` examples followed by ``examples`` (a list
+    of examples as :class:`AlignmentExamples` gives them): what lets a method mix alignment data in."""
+
+    def batch_examples(self, batch: Any) -> int: ...
+
+    def splice(self, batch: Any, keep: int, examples: list) -> Any: ...
 
 
 @runtime_checkable

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, SerializeAsAny, ValidationError
 
 from .errors import ConfigError
+from .io import read_text
 from .registry import METHODS, WORLDS
 
 
@@ -43,6 +44,10 @@ class RecordSchedule(StrictModel):
 
     schedule: Literal["log", "every"] = "log"
     points: int = Field(100, gt=1, description="number of log-spaced steps (schedule: log)")
+
+    def count(self, total: int) -> int:
+        """At most how many steps ``steps(total)`` records, without listing them (for memory estimates)."""
+        return total + 1 if self.schedule == "every" else min(total + 1, self.points)
 
     def steps(self, total: int) -> np.ndarray:
         """Sorted unique steps in [0, total] to record; always includes 0 and ``total``."""
@@ -72,13 +77,14 @@ def _first_error(error: ValidationError, prefix: str) -> str:
     errors = error.errors()
     first = errors[0]
     path = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
-    message = first["msg"]
-    if first["type"] not in ("missing", "extra_forbidden") and "input" in first:
+    message = first["msg"].removeprefix("Value error, ")
+    # A model-level check (empty loc) gets the whole section as input: the message alone names the problem.
+    if first["type"] not in ("missing", "extra_forbidden") and "input" in first and first["loc"]:
         message += f" (got {first['input']!r})"
     if first["type"] == "extra_forbidden":
         message = "unknown field"
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{path or 'config'}: {message}{more}"
+    return f"{path}: {message}{more}" if path else f"{message}{more}"
 
 
 def _validate(model: type[BaseModel], data: Any, prefix: str) -> Any:
@@ -155,7 +161,7 @@ def load_target(target: str) -> tuple[Any, str]:
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
             raise ConfigError(f"config file not found: {target}")
-        return _parse_yaml(path.read_text(), str(path)), path.stem
+        return _parse_yaml(read_text(path), str(path)), path.stem
     return load_preset(target), target
 
 

@@ -8,7 +8,8 @@ class DriftlabError(Exception):
 
 
 class ConfigError(DriftlabError):
-    """The config (file, preset name, --set override) is invalid; nothing has run yet."""
+    """The command's input (config file, preset name, --set override, sweep file, output path) cannot be
+    used; nothing has run yet."""
 
     exit_code = 2
 

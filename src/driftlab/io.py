@@ -1,4 +1,5 @@
-"""Atomic file writes: a file appears under its final name only once it is complete."""
+"""Files: atomic writes (a file appears under its final name only once it is complete), output paths
+checked before anything is written, and users' text files read with one-line errors."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from .errors import ConfigError
+
+if TYPE_CHECKING:  # pandas costs a quarter second to import; reading a config needs none of it
+    import pandas as pd
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -44,3 +49,43 @@ def save_figure(path: Path, figure) -> None:
 
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
     plt.close(figure)
+
+
+def check_writable(path: Path, directory: bool = True) -> None:
+    """Raise a one-line ConfigError unless ``path`` can be written, as a directory (new, or one that exists)
+    or as a file (new or replaced), so that a bad ``--out`` fails before any work. Writability is tried,
+    not guessed: a probe directory is made and removed in the nearest folder that exists."""
+    path = Path(path)
+    what = f"output {'directory' if directory else 'file'} {path}"
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(f"{what}: a broken symbolic link (to {os.readlink(path)})")
+    if path.exists() and path.is_dir() != directory:
+        problem = "exists and is not a directory" if directory else "is a directory; give a file name"
+        raise ConfigError(f"{what}: {problem}")
+    folder = path if directory else path.parent
+    while not folder.exists():
+        if folder.is_symlink():
+            raise ConfigError(f"{what}: {folder} is a broken symbolic link (to {os.readlink(folder)})")
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{what}: {folder} is a file, not a directory")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".driftlab-probe-", dir=folder))
+    except OSError as error:
+        raise ConfigError(f"{what}: cannot write in {folder} ({error.strerror or error})") from None
+
+
+def read_text(path: Path) -> str:
+    """A user's text file (config, sweep) as UTF-8, or a one-line ConfigError naming the file and where the
+    first byte that is not UTF-8 sits."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read ({error.strerror or error})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}, "
+                          f"line {line}); save the file as UTF-8") from None

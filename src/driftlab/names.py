@@ -1,7 +1,8 @@
 """Metric names of the tidy table that several parts read: built and parsed here, nowhere else.
 
 - ``eval/<set>/<part>[/<subset>]/<statistic>``: a propensity eval's statistic on one part (``proxy`` or
-  ``heldout``) of one eval set, optionally on a subset of its items (``other_domains``, ...).
+  ``heldout``) of one eval set, optionally on a subset of its items (``other_domains``, ...). The letter
+  scorer's statistics are plain (``score``), the continuation scorer's start with ``cont_`` (``cont_score``).
 - ``<method>/<metric>``: a metric a method records.
 """
 
@@ -38,6 +39,22 @@ def parse_eval_metric(name: str) -> EvalMetric | None:
     if pieces[0] != EVAL or len(pieces) not in (4, 5) or pieces[2] not in EVAL_PARTS:
         return None
     return EvalMetric(pieces[1], pieces[2], pieces[-1], pieces[3] if len(pieces) == 5 else None)
+
+
+SCORER_PREFIXES = {"letter": "", "continuation": "cont_"}
+
+
+def scored(statistic: str, scorer: str) -> str:
+    """The name of ``statistic`` as ``scorer`` ("letter" or "continuation") measured it."""
+    return SCORER_PREFIXES[scorer] + statistic
+
+
+def split_scored(statistic: str) -> tuple[str, str]:
+    """The scorer and the plain statistic of a statistic's name: "cont_score" -> ("continuation", "score")."""
+    for scorer, prefix in SCORER_PREFIXES.items():
+        if prefix and statistic.startswith(prefix):
+            return scorer, statistic.removeprefix(prefix)
+    return "letter", statistic
 
 
 def method_metric(method: str, metric: str) -> str:

@@ -13,16 +13,20 @@ import io
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import DriftlabError
-from .io import write_text
+from .errors import ConfigError, DriftlabError
+from .io import check_writable, write_text
 from .plots.common import new_figure
-from .runner import CONFIG, METRICS, SUMMARY
-from .sweep import AGGREGATES, DEFINITION, FIGURES, LABEL, TRIALS, ci95_halfwidth, mean_ci95
+from .layout import (AGGREGATES, CONFIG, DEFINITION, HEADLINE, HEADLINE_COLUMN, METRICS, PLOTS, REPORT, SUMMARY,
+                     TRIALS, TRIALS_DIR)
+from .stats import ci95_halfwidth, mean_ci95
+from .sweep import LABEL
+from .worlds.base import Comparison
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
@@ -167,7 +171,7 @@ def curve_plots(metrics: pd.DataFrame, groups: dict[str, pd.DataFrame]) -> list[
 def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str]) -> list[str]:
     """Each summary figure against each swept field, one line per combination of the other fields."""
     parts = []
-    for name, rows in aggregates.groupby("figure", sort=False):
+    for name, rows in aggregates.groupby(HEADLINE_COLUMN, sort=False):
         for field in swept:
             if rows[field].nunique(dropna=False) < 2:
                 continue  # nothing to plot against
@@ -194,10 +198,9 @@ def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str]) -> list[st
 
 # --- comparing methods ------------------------------------------------------------------------
 
-# The summary figures every world names alike, so that one comparison reads any world: the final
-# capability, the held-out alignment (what the developer cannot see, or an eval kept out of training and
-# selection) and the proxy alignment (the fixed metric the developer has). Alignment: higher is better.
-CAPABILITY, HELDOUT, PROXY = "capability", "heldout_alignment", "proxy_alignment"
+# The figures every world names alike (worlds.base.Comparison), so that one comparison reads any world.
+CAPABILITY, HELDOUT, PROXY = Comparison.names()
+NO_SIGNAL = "no signal"
 
 
 def point_names(rows: pd.DataFrame, columns: list[str]) -> list[str]:
@@ -229,25 +232,26 @@ def method_comparison(aggregates: pd.DataFrame, figures: pd.DataFrame | None, co
     def point_key(rows: pd.DataFrame) -> pd.Series:
         return rows[columns].astype(str).agg("\x1f".join, axis=1)
 
-    first = aggregates[aggregates["figure"] == CAPABILITY]
+    first = aggregates[aggregates[HEADLINE_COLUMN] == CAPABILITY]
     frame = pd.DataFrame({"point": point_names(first, columns)}, index=point_key(first))
     for name in (CAPABILITY, HELDOUT, PROXY):
-        rows = aggregates[aggregates["figure"] == name]
+        rows = aggregates[aggregates[HEADLINE_COLUMN] == name]
         rows = rows.set_index(point_key(rows))
         frame[name], frame[f"{name}_low"], frame[f"{name}_high"] = rows["mean"], rows["ci95_low"], rows["ci95_high"]
     gaps = {}
     if figures is not None:
-        per_trial = figures.assign(key=point_key(figures)).pivot(index=["key", "trial"], columns="figure",
+        per_trial = figures.assign(key=point_key(figures)).pivot(index=["key", "trial"], columns=HEADLINE_COLUMN,
                                                                   values="value")
         gaps = {key: mean_ci95(gap) for key, gap in (per_trial[PROXY] - per_trial[HELDOUT]).groupby(level="key")}
     for stat, column in (("mean", "gap"), ("ci95_low", "gap_low"), ("ci95_high", "gap_high")):
         frame[column] = [gaps[key][stat] if key in gaps else math.nan for key in frame.index]
-    frame["pareto"] = pareto_optimal(frame[CAPABILITY].to_numpy(), frame[HELDOUT].to_numpy())
+    frame["pareto"] = pareto_optimal(frame[CAPABILITY].to_numpy(), frame[HELDOUT].to_numpy()) & frame[HELDOUT].notna()
     return frame.reset_index(drop=True)
 
 
-def _interval(frame: pd.DataFrame, name: str) -> list[str]:
-    return [f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" for m, lo, hi in
+def _interval(frame: pd.DataFrame, name: str, absent: str = "–") -> list[str]:
+    """Mean [CI] per point; ``absent`` where no trial of the point had the figure."""
+    return [f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" if math.isfinite(m) else absent for m, lo, hi in
             zip(frame[name], frame[f"{name}_low"], frame[f"{name}_high"])]
 
 
@@ -291,17 +295,19 @@ def comparison_plots(frame: pd.DataFrame) -> list[str]:
 
 
 def methods_section(aggregates: pd.DataFrame, figures: pd.DataFrame | None, columns: list[str]) -> str:
-    missing = [name for name in (CAPABILITY, HELDOUT, PROXY) if name not in set(aggregates["figure"])]
+    missing = [name for name in (CAPABILITY, HELDOUT, PROXY) if name not in set(aggregates[HEADLINE_COLUMN])]
     if missing:
         return section("Methods compared", paragraph(
-            f"This world's summary lacks {', '.join(missing)}, so the methods cannot be compared here."))
+            f"This world's summaries lack {', '.join(missing)}, so the methods cannot be compared here (a language "
+            "model's run leaves alignment out when none of its evals gave a signal)."))
     frame = method_comparison(aggregates, figures, columns)
     shown = pd.DataFrame({
         "method": frame["point"],
         "capability": _interval(frame, CAPABILITY),
-        "held-out alignment": _interval(frame, HELDOUT),
-        "proxy alignment": _interval(frame, PROXY),
-        "gap proxy - held-out": _interval(frame, "gap"),
+        # a language model whose choices did not depend on the options has no alignment figure: "no signal"
+        "held-out alignment": _interval(frame, HELDOUT, NO_SIGNAL),
+        "proxy alignment": _interval(frame, PROXY, NO_SIGNAL),
+        "gap proxy - held-out": _interval(frame, "gap", NO_SIGNAL),
         "Pareto-optimal": np.where(frame["pareto"], "yes", "no"),
         "proxy above held-out (CI > 0)": np.where(frame["gap_low"] > 0, "yes", "no"),
     })
@@ -316,68 +322,147 @@ def methods_section(aggregates: pd.DataFrame, figures: pd.DataFrame | None, colu
     )
 
 
-# --- the two reports ---------------------------------------------------------------------------
+# --- the two reports: each a list of sections, each section a function of what the directory holds -------
 
 
-def run_report(run_dir: Path) -> str:
-    summary = json.loads((run_dir / SUMMARY).read_text())
-    scalars = {k: v for k, v in summary["figures"].items() if not isinstance(v, (dict, list))}
-    plots = [image((path).read_bytes(), path.stem) for path in sorted((run_dir / "plots").glob("*.png"))]
-    provenance = {
+@dataclass
+class RunContents:
+    directory: Path
+    summary: dict
+
+
+def run_headline(run: RunContents) -> str:
+    scalars = {k: v for k, v in run.summary["figures"].items() if not isinstance(v, (dict, list))}
+    return section("Headline figures", key_values(scalars))
+
+
+def run_plots(run: RunContents) -> str:
+    plots = [image(path.read_bytes(), path.stem) for path in sorted((run.directory / PLOTS).glob("*.png"))]
+    return section("Plots", gallery(plots)) if plots else ""
+
+
+def run_config(run: RunContents) -> str:
+    return section("Config", preformatted((run.directory / CONFIG).read_text()))
+
+
+def run_provenance(run: RunContents) -> str:
+    summary = run.summary
+    return section("Provenance", key_values({
         "world": summary.get("world"),
         "methods": ", ".join(summary.get("methods", [])) or "none",
         "seed": summary.get("seed"),
         "wall time (s)": summary.get("wall_time_s"),
         **{f"{name} version": version for name, version in summary.get("versions", {}).items()},
         "platform": summary.get("platform"),
-    }
-    return page(f"Run: {summary['name']}", [
-        section("Headline figures", key_values(scalars)),
-        section("Plots", gallery(plots)) if plots else "",
-        section("Config", preformatted((run_dir / CONFIG).read_text())),
-        section("Provenance", key_values(provenance)),
-    ])
+    }))
+
+
+RUN_SECTIONS = [run_headline, run_plots, run_config, run_provenance]
+
+
+def run_report(run_dir: Path) -> str:
+    run = RunContents(run_dir, json.loads((run_dir / SUMMARY).read_text()))
+    return page(f"Run: {run.summary['name']}", [part(run) for part in RUN_SECTIONS])
+
+
+@dataclass
+class SweepContents:
+    """A finished sweep directory's tables, read once; ``columns`` name a grid point (the sweep saved them)."""
+
+    directory: Path
+    definition: dict
+    trials: pd.DataFrame
+    columns: list[str]
+    aggregates: pd.DataFrame | None
+    headline: pd.DataFrame | None
+    metrics: pd.DataFrame | None
+
+    @property
+    def shown(self) -> list[str]:
+        """A label names its point (the definition lists its values); otherwise the swept fields do."""
+        return [LABEL] if LABEL in self.columns else self.columns
+
+    @property
+    def ok(self) -> pd.Series:
+        return self.trials["status"] == "ok"
+
+    @classmethod
+    def read(cls, sweep_dir: Path) -> SweepContents:
+        import yaml
+
+        if not (sweep_dir / TRIALS).is_file():
+            raise DriftlabError(f"sweep has not finished (no {TRIALS}); resume it first: {sweep_dir}")
+        definition = yaml.safe_load((sweep_dir / DEFINITION).read_text())
+        tables = {name: pd.read_parquet(sweep_dir / name) if (sweep_dir / name).is_file() else None
+                  for name in (AGGREGATES, HEADLINE, METRICS)}
+        return cls(sweep_dir, definition, pd.DataFrame(json.loads((sweep_dir / TRIALS).read_text())),
+                   definition["columns"], tables[AGGREGATES], tables[HEADLINE], tables[METRICS])
+
+
+def sweep_trials(sweep: SweepContents) -> str:
+    ok, seeds = sweep.ok, ", ".join(map(str, sweep.definition["seeds"]))
+    parts = [paragraph(f"{len(ok)} trials: {int(ok.sum())} ok, {int((~ok).sum())} failed; seeds {seeds}; "
+                       f"swept: {', '.join(sweep.columns) or 'nothing'}")]
+    if (~ok).any():
+        parts.append(table(sweep.trials.loc[~ok, ["id", "error"]]))
+    return section("Trials", *parts)
+
+
+def sweep_headline(sweep: SweepContents) -> str:
+    if sweep.aggregates is None:
+        return ""
+    hidden = [c for c in sweep.columns if c not in sweep.shown]
+    return section("Headline figures across seeds", table(aggregate_table(sweep.aggregates.drop(columns=hidden))))
+
+
+def sweep_methods(sweep: SweepContents) -> str:
+    if sweep.aggregates is None or "methods" not in sweep.columns:
+        return ""
+    return methods_section(sweep.aggregates, sweep.headline, sweep.columns)
+
+
+def sweep_against_fields(sweep: SweepContents) -> str:
+    if sweep.aggregates is None or not sweep.columns:
+        return ""
+    return section("Headline figures against the swept fields",
+                   gallery(figure_vs_field_plots(sweep.aggregates, sweep.shown)))
+
+
+def sweep_curves(sweep: SweepContents) -> str:
+    if sweep.metrics is None:
+        return ""
+    groups = dict(_point_groups(sweep.metrics, sweep.shown))
+    return section("Metrics over steps", gallery(curve_plots(sweep.metrics, groups)))
+
+
+def sweep_provenance(sweep: SweepContents) -> str:
+    if not sweep.ok.any():
+        return ""
+    first_ok = sweep.trials.loc[sweep.ok, "id"].iloc[0]
+    first = json.loads((sweep.directory / TRIALS_DIR / first_ok / SUMMARY).read_text())
+    return section("Provenance", key_values({
+        "trials": len(sweep.trials),
+        "total trial wall time (s)": round(float(sweep.trials.get("wall_time_s", pd.Series(dtype=float)).sum()), 2),
+        **{f"{name} version": version for name, version in first.get("versions", {}).items()},
+        "platform": first.get("platform"),
+    }))
+
+
+def sweep_definition(sweep: SweepContents) -> str:
+    import yaml
+
+    return section("Sweep definition (resolved)", preformatted(yaml.safe_dump(sweep.definition, sort_keys=False)))
+
+
+SWEEP_SECTIONS = [sweep_trials, sweep_headline, sweep_methods, sweep_against_fields, sweep_curves, sweep_provenance,
+                  sweep_definition]
 
 
 def sweep_report(sweep_dir: Path) -> str:
-    import yaml
-
-    definition = yaml.safe_load((sweep_dir / DEFINITION).read_text())
-    trials = pd.DataFrame(json.loads((sweep_dir / TRIALS).read_text())) if (sweep_dir / TRIALS).is_file() else None
-    if trials is None:
-        raise DriftlabError(f"sweep has not finished (no {TRIALS}); resume it first: {sweep_dir}")
-    swept = [c for c in trials.columns if c not in ("id", "seed", "status", "error", "wall_time_s", "resumed")]
-    shown = [LABEL] if LABEL in swept else swept  # a label names its point; the definition lists its values
-    ok = trials["status"] == "ok"
-    body = [paragraph(definition.get("description", "").strip()) if definition.get("description") else ""]
-    status = [paragraph(f"{len(trials)} trials: {int(ok.sum())} ok, {int((~ok).sum())} failed; "
-                        f"seeds {', '.join(map(str, definition['seeds']))}; swept: {', '.join(swept) or 'nothing'}")]
-    if (~ok).any():
-        status.append(table(trials.loc[~ok, ["id", "error"]]))
-    body.append(section("Trials", *status))
-    if (sweep_dir / AGGREGATES).is_file():
-        aggregates = pd.read_parquet(sweep_dir / AGGREGATES)
-        body.append(section("Summary figures across seeds",
-                            table(aggregate_table(aggregates.drop(columns=[c for c in swept if c not in shown])))))
-        if "methods" in swept:
-            figures = pd.read_parquet(sweep_dir / FIGURES) if (sweep_dir / FIGURES).is_file() else None
-            body.append(methods_section(aggregates, figures, swept))
-        if swept:
-            body.append(section("Summary figures against the swept fields",
-                                gallery(figure_vs_field_plots(aggregates, shown))))
-        metrics = pd.read_parquet(sweep_dir / METRICS)
-        groups = dict(_point_groups(metrics, shown))
-        body.append(section("Metrics over steps", gallery(curve_plots(metrics, groups))))
-        first = json.loads((sweep_dir / "trials" / trials.loc[ok, "id"].iloc[0] / SUMMARY).read_text())
-        provenance = {
-            "trials": len(trials),
-            "total trial wall time (s)": round(float(trials.get("wall_time_s", pd.Series(dtype=float)).sum()), 2),
-            **{f"{name} version": version for name, version in first.get("versions", {}).items()},
-            "platform": first.get("platform"),
-        }
-        body.append(section("Provenance", key_values(provenance)))
-    body.append(section("Sweep definition (resolved)", preformatted(yaml.safe_dump(definition, sort_keys=False))))
-    return page(f"Sweep: {definition['name']}", body)
+    sweep = SweepContents.read(sweep_dir)
+    description = sweep.definition.get("description", "").strip()
+    return page(f"Sweep: {sweep.definition['name']}",
+                [paragraph(description) if description else "", *(part(sweep) for part in SWEEP_SECTIONS)])
 
 
 def aggregate_table(aggregates: pd.DataFrame) -> pd.DataFrame:
@@ -404,11 +489,12 @@ def write_report(directory: Path, out: Path | None = None) -> Path:
     """Write the report of a run or sweep directory (default ``DIR/report.html``)."""
     directory = Path(directory)
     if (directory / DEFINITION).is_file():
-        text = sweep_report(directory)
+        render = sweep_report
     elif (directory / SUMMARY).is_file():
-        text = run_report(directory)
+        render = run_report
     else:
-        raise DriftlabError(f"not a finished run or sweep directory (no {SUMMARY} or {DEFINITION}): {directory}")
-    out = Path(out) if out else directory / "report.html"
-    write_text(out, text)
+        raise ConfigError(f"not a finished run or sweep directory (no {SUMMARY} or {DEFINITION}): {directory}")
+    out = Path(out) if out else directory / REPORT
+    check_writable(out, directory=False)  # before the minutes a large sweep's report may take
+    write_text(out, render(directory))
     return out

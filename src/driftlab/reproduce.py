@@ -15,11 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from .config import preset_names
-from .io import write_text
+from .io import check_writable, write_text
 from .plots.common import new_figure
 from .report import draw_band, esc, figure_png, fmt, gallery, image, key_values, page, paragraph, section, seed_band, table
-from .runner import METRICS, default_out_dir
-from .sweep import AGGREGATES, SweepResult, resolve_sweep, run_sweeps
+from .layout import AGGREGATES, HEADLINE_COLUMN, METRICS, PLOTS, REPORT, TRIALS_DIR
+from .runner import default_out_dir
+from .sweep import SweepResult, resolve_sweep, run_sweeps
 
 # Seeds per run: an evolution seed is one 10,000-agent population; a gradient seed already trains 8 replicas.
 EVOLUTION_SEEDS = 5
@@ -46,7 +47,7 @@ class Measured:
 
     def __getitem__(self, figure: str) -> pd.Series:
         """mean, ci95_low, ci95_high, n, ... of one summary figure."""
-        return self.aggregates.set_index("figure").loc[figure]
+        return self.aggregates.set_index(HEADLINE_COLUMN).loc[figure]
 
     def text(self, figure: str) -> str:
         row = self[figure]
@@ -146,6 +147,7 @@ def reproduce(target: str, out_dir: Path | None = None, workers: int | None = No
     resumes, like any sweep. Presets are picked up by name; a missing one is reported, not fatal.
     """
     out_dir = Path(out_dir) if out_dir else default_out_dir(f"reproduce-{target}")
+    check_writable(out_dir)
     available = set(preset_names())
     seeds = {**dict.fromkeys(EVOLUTION_RUNS, EVOLUTION_SEEDS), **dict.fromkeys(GRADIENT_RUNS, GRADIENT_SEEDS)}
     wanted = [run for run in seeds if run in available]
@@ -161,7 +163,7 @@ def reproduce(target: str, out_dir: Path | None = None, workers: int | None = No
     if failed:
         body.append(paragraph(f"{failed} trial(s) failed; see trials.json in the sweep directories.", "fails"))
     body += [_evolution_section(runs), _gradient_section(runs, available)]
-    report = out_dir / "report.html"
+    report = out_dir / REPORT
     write_text(report, page("Will AI systems drift into misalignment? The toy models, reproduced", body))
     return report, dict(zip(wanted, results))
 
@@ -211,12 +213,13 @@ def _gradient_section(runs: dict[str, Measured], available: set[str]) -> str:
             reason = "preset not available" if run not in available else "every trial failed"
             parts.append(heading + paragraph(f"Not run: {reason}.", "fails"))
             continue
-        first_trial = sorted((runs[run].out_dir / "trials").iterdir())[0]
+        first_trial = sorted((runs[run].out_dir / TRIALS_DIR).iterdir())[0]
         single = [image(png.read_bytes(), f"{first_trial.name}: {png.stem.replace('_', ' ')} (one seed, every replica)")
-                  for png in sorted((first_trial / "plots").glob("*.png"))]
+                  for png in sorted((first_trial / PLOTS).glob("*.png"))]
         parts.append(heading + gallery([_training_figure(run, runs[run]), *single])
                      + GRADIENT_CLAIMS[run].html(runs, GRADIENT_RUNS))
-    compared = {GRADIENT_RUNS[run]: runs[run].aggregates.set_index("figure")["mean"] for run in GRADIENT_RUNS if run in runs}
+    compared = {GRADIENT_RUNS[run]: runs[run].aggregates.set_index(HEADLINE_COLUMN)["mean"]
+                for run in GRADIENT_RUNS if run in runs}
     if compared:
         parts.append("<h3>The runs compared (means across seeds)</h3>"
                      + table(pd.DataFrame(compared).T.reset_index(names="run")))

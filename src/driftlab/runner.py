@@ -20,17 +20,16 @@ import pandas as pd
 
 from . import __version__
 from .config import RunConfig, dump_config
-from .errors import DriftlabError
-from .io import save_figure, write_json, write_parquet, write_text
+from .errors import ConfigError, DriftlabError
+from .io import check_writable, save_figure, write_json, write_parquet, write_text
+from .layout import CONFIG, METRICS, PLOTS, SUMMARY
+from .memory import check_fits
 from .methods.base import MethodStack
 from .plots import figures
 from .progress import Progress
 from .registry import WORLDS
 from .table import Recorder
 
-SUMMARY = "summary.json"
-METRICS = "metrics.parquet"
-CONFIG = "config.yaml"
 
 
 @dataclass
@@ -72,20 +71,27 @@ def provenance(seed: int, wall_time_s: float) -> dict:
     return {"versions": versions, "seed": seed, "wall_time_s": round(wall_time_s, 3), "platform": platform.platform()}
 
 
-def prepare_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise DriftlabError(f"output directory already exists and is not empty: {out_dir}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+def check_out_dir(out_dir: Path) -> None:
+    """A new run's directory must be writable, and new or empty."""
+    check_writable(out_dir)
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        raise ConfigError(f"output directory already exists and is not empty: {out_dir}")
 
 
 def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool = False) -> RunResult:
-    """Run ``config`` into ``out_dir`` (which must be new or empty, unless ``resume``: see :func:`resume`)."""
+    """Run ``config`` into ``out_dir`` (which must be new or empty, unless ``resume``: see :func:`resume`).
+
+    Everything that can be checked is checked before anything is written: the memory the run needs, the
+    output directory, and the world's inputs (``World.prepare``)."""
     out_dir = Path(out_dir)
+    check_fits(config)
+    if not resume:
+        check_out_dir(out_dir)
     world_cls = WORLDS.get(config.world.type, "world.type")
     world = world_cls(config.world, MethodStack.from_configs(config.methods), config.seed, out_dir)
-    world.prepare()  # inputs checked before anything is written
+    world.prepare()
     if not resume:
-        prepare_out_dir(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
         write_text(out_dir / CONFIG, dump_config(config))
 
     recorder = Recorder(world.replicas)
@@ -96,7 +102,7 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool 
     table = recorder.table()
     write_parquet(out_dir / METRICS, table)
     for name, figure in figures(config.world.type, table, config.world).items():
-        save_figure(out_dir / "plots" / f"{name}.png", figure)
+        save_figure(out_dir / PLOTS / f"{name}.png", figure)
     summary = {
         "name": config.name,
         "world": config.world.type,
@@ -118,9 +124,9 @@ def resume(run_dir: Path, quiet: bool = False) -> RunResult:
 
     run_dir = Path(run_dir)
     if not (run_dir / CONFIG).is_file():
-        raise DriftlabError(f"not a run directory (no {CONFIG}): {run_dir}")
+        raise ConfigError(f"not a run directory (no {CONFIG}): {run_dir}")
     if (run_dir / SUMMARY).is_file():
-        raise DriftlabError(f"the run is already complete ({SUMMARY} exists): {run_dir}")
+        raise ConfigError(f"the run is already complete ({SUMMARY} exists): {run_dir}")
     config = validate_config(load_target(str(run_dir / CONFIG))[0])
     return execute(config, run_dir, quiet, resume=True)
 

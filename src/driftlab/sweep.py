@@ -8,16 +8,9 @@ an ordinary run (:func:`driftlab.runner.execute`) in ``<sweep dir>/trials/<trial
 comes from the sweep file, never from the worker that runs it, so every executor gives the same numbers.
 
 A trial is complete once its ``summary.json`` exists (the runner writes it last), so re-running the same
-command with the same ``--out`` skips complete trials and redoes partial ones. The sweep directory holds:
-
-    sweep.yaml          the resolved definition (resuming a different sweep into the directory is refused)
-    trials/<id>/        one run directory per trial
-    trials.json         each trial's swept values, seed and status (ok, or failed with its error)
-    metrics.parquet     every ok trial's tidy rows + ``trial``, one column per swept field, ``seed``
-                        (and ``label`` first when points are labelled)
-    figures.parquet     every ok trial's summary figures: the same label columns + ``figure``, ``value``
-    aggregates.parquet  per grid point and summary figure: n, mean, std and 95% CI across seeds
-    aggregates.csv      the same, for people
+command with the same ``--out`` skips complete trials and redoes partial ones. What the sweep directory
+holds is listed in ``layout.py``; ``sweep.yaml`` keeps the columns that name a grid point, which the
+report reads.
 """
 
 from __future__ import annotations
@@ -26,7 +19,6 @@ import copy
 import hashlib
 import itertools
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -40,21 +32,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
-from .config import StrictModel, _validate, apply_overrides, load_target, set_field, validate_config
+from .config import StrictModel, _parse_yaml, _validate, apply_overrides, load_target, set_field, validate_config
 from .errors import ConfigError, DriftlabError
-from .io import write_json, write_parquet, write_text
+from .io import check_writable, read_text, write_json, write_parquet, write_text
+from .memory import check_fits
 from .progress import Progress
-from .runner import METRICS, SUMMARY, load_run
+from .layout import (AGGREGATES, AGGREGATES_CSV, DEFINITION, HEADLINE, HEADLINE_COLUMN, METRICS, SUMMARY, TRIALS,
+                     TRIALS_DIR)
+from .runner import load_run
+from .stats import mean_ci95
 
-DEFINITION = "sweep.yaml"
-TRIALS = "trials.json"
-AGGREGATES = "aggregates.parquet"
-FIGURES = "figures.parquet"
 SEED = "seed"
 LABEL = "label"  # the key that names a point in ``points``, and the table column that carries it
 
@@ -81,6 +72,9 @@ class SweepSpec(StrictModel):
         for key, values in self.grid.items():
             if not values:
                 raise ValueError(f"grid.{key} has no values")
+            repeated = [value for i, value in enumerate(values) if value in values[:i]]
+            if repeated:
+                raise ValueError(f"grid.{key} lists the value {repeated[0]!r} twice (each value is one grid point)")
         labels = [point[LABEL] for point in self.points if LABEL in point]
         if not all(isinstance(label, str) and label.strip() for label in labels):
             raise ValueError(f"points: each {LABEL} must be a non-empty string")
@@ -132,7 +126,8 @@ class Sweep:
     def definition(self) -> dict:
         """What ``sweep.yaml`` stores: enough to tell whether a directory holds this very sweep."""
         spec = self.spec.model_dump(mode="json", by_alias=True)
-        return {**spec, "seeds": self.spec.seed_list, "overrides": self.overrides, "base_config": self.base_config}
+        return {**spec, "seeds": self.spec.seed_list, "overrides": self.overrides, "columns": self.columns,
+                "base_config": self.base_config}
 
 
 @dataclass
@@ -175,7 +170,10 @@ def load_sweep(path: str | Path, overrides: list[str] = ()) -> Sweep:
 def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (), source: str = "sweep") -> Sweep:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping with name, base, grid or points, seeds")
-    spec = _validate(SweepSpec, raw, "")
+    try:
+        spec = _validate(SweepSpec, raw, "")
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
     base_path = base_dir / spec.base
     base_raw, _ = load_target(str(base_path) if base_path.suffix in (".yaml", ".yml") else spec.base)
     if not isinstance(base_raw, dict):
@@ -196,6 +194,7 @@ def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (
 
     ids = _point_ids(points, spec.labels)
     trials = []
+    first_of_config = {}  # a point's config (at the first seed) -> the point's index
     for index, point in enumerate(points):
         for seed in spec.seed_list:
             trial_raw = copy.deepcopy(base_raw)
@@ -204,9 +203,16 @@ def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (
             trial_raw["seed"] = seed
             trial_id = f"{ids[index]},seed={seed}"
             try:
-                config = validate_config(trial_raw).model_dump(mode="json")
+                validated = validate_config(trial_raw)
+                check_fits(validated)
             except ConfigError as error:
                 raise ConfigError(f"trial {trial_id}: {error}") from None
+            config = validated.model_dump(mode="json")
+            if seed == spec.seed_list[0]:
+                same = first_of_config.setdefault(json.dumps(config, sort_keys=True), index)
+                if same != index:
+                    raise ConfigError(f"{source}: points {same + 1} and {index + 1} give the same config "
+                                      f"({_overrides_text(point)}); each point must differ")
             values = {key: _column_value(_lookup(config, key)) for key in swept}
             if any(spec.labels):
                 values = {LABEL: spec.labels[index] or ids[index], **values}
@@ -225,6 +231,10 @@ def _point_ids(points: list[dict], labels: list[str | None]) -> list[str]:
         return slugs
     return [f"{slug}-{hashlib.sha1(json.dumps(point, sort_keys=True).encode()).hexdigest()[:6]}"
             for slug, point in zip(slugs, points)]
+
+
+def _overrides_text(point: dict) -> str:
+    return ", ".join(f"{key}={_short(value)}" for key, value in point.items()) or "no overrides"
 
 
 def _short(value: Any) -> str:
@@ -356,7 +366,7 @@ def run_sweeps(
     for index, ((sweep, _), result) in enumerate(zip(plans, results)):
         _prepare_dir(sweep, result.out_dir)
         for trial in sweep.trials:
-            trial_dir = result.out_dir / "trials" / trial.id
+            trial_dir = result.out_dir / TRIALS_DIR / trial.id
             if (trial_dir / SUMMARY).is_file():
                 result.statuses[trial.id] = {"status": "ok", "resumed": True}
                 continue
@@ -383,18 +393,19 @@ def run_sweeps(
 
 
 def _prepare_dir(sweep: Sweep, out_dir: Path) -> None:
+    check_writable(out_dir)
     text = yaml.safe_dump(sweep.definition(), sort_keys=False)
     definition = out_dir / DEFINITION
     if definition.is_file():
-        stored = yaml.safe_load(definition.read_text())
+        stored = _parse_yaml(read_text(definition), str(definition))
         if stored != yaml.safe_load(text):
             name = stored.get("name") if isinstance(stored, dict) else None
-            raise DriftlabError(
+            raise ConfigError(
                 f"{out_dir} holds a different sweep ({name!r}); resume with the same sweep file and --set "
                 "overrides, or choose a new --out"
             )
-    elif out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise DriftlabError(f"output directory already exists and is not a sweep directory: {out_dir}")
+    elif out_dir.is_dir() and any(out_dir.iterdir()):
+        raise ConfigError(f"output directory already exists and is not a sweep directory: {out_dir}")
     else:
         write_text(definition, text)
 
@@ -402,56 +413,37 @@ def _prepare_dir(sweep: Sweep, out_dir: Path) -> None:
 # --- combined tables ---------------------------------------------------------------------------
 
 
-def ci95_halfwidth(std, n):
-    """Half-width of the 95% Student-t interval of a mean of ``n`` values (right for a handful of seeds)."""
-    from scipy import stats
-
-    n = np.asarray(n, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * std / np.sqrt(n), np.nan)
-
-
-def mean_ci95(values) -> dict:
-    """n, mean, sample std and the 95% confidence interval of the mean of the finite ``values``."""
-    values = np.asarray(values, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    n = values.size
-    mean = float(values.mean()) if n else math.nan
-    std = float(values.std(ddof=1)) if n > 1 else math.nan
-    half = float(ci95_halfwidth(std, n))
-    return {"n": n, "mean": mean, "std": std, "ci95_low": mean - half, "ci95_high": mean + half}
-
-
 def _write_tables(sweep: Sweep, result: SweepResult) -> None:
     out_dir = result.out_dir
-    trials, tables, figures = [], [], []
+    trials, tables, headline = [], [], []
     for trial in sweep.trials:
         status = result.statuses[trial.id]
         trials.append({"id": trial.id, **trial.values, SEED: trial.seed, **status})
         if status["status"] != "ok":
             continue
-        table, summary = load_run(out_dir / "trials" / trial.id)
+        table, summary = load_run(out_dir / TRIALS_DIR / trial.id)
         labels = {"trial": trial.id, **trial.values, SEED: trial.seed}
         tables.append(table.assign(**labels)[[*labels, *table.columns]])
         for name, value in summary["figures"].items():
             if value is None or isinstance(value, (int, float)):
-                figures.append({"point": trial.point, "trial": trial.id, **trial.values, SEED: trial.seed,
-                                "figure": name, "value": value})
+                headline.append({"point": trial.point, "trial": trial.id, **trial.values, SEED: trial.seed,
+                                 HEADLINE_COLUMN: name, "value": value})
     write_json(out_dir / TRIALS, trials)
     if not tables:
         return
     write_parquet(out_dir / METRICS, pd.concat(tables, ignore_index=True))
-    figures = pd.DataFrame(figures).astype({"value": float})
-    write_parquet(out_dir / FIGURES, figures.drop(columns="point"))
-    aggregates = aggregate(figures, sweep.columns)
+    headline = pd.DataFrame(headline).astype({"value": float})
+    write_parquet(out_dir / HEADLINE, headline.drop(columns="point"))
+    aggregates = aggregate(headline, sweep.columns)
     write_parquet(out_dir / AGGREGATES, aggregates)
-    write_text(out_dir / "aggregates.csv", aggregates.to_csv(index=False))
+    write_text(out_dir / AGGREGATES_CSV, aggregates.to_csv(index=False))
 
 
-def aggregate(figures: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
-    """Per grid point and summary figure, statistics across seeds (in the sweep's order)."""
+def aggregate(headline: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+    """Per grid point and headline figure, statistics across seeds (in the sweep's order)."""
     rows = []
-    for (_, name), group in figures.groupby(["point", "figure"], sort=False):
+    for (_, name), group in headline.groupby(["point", HEADLINE_COLUMN], sort=False):
         first = group.iloc[0]
-        rows.append({**{key: first[key] for key in swept}, "figure": name, **mean_ci95(group["value"].astype(float))})
+        rows.append({**{key: first[key] for key in swept}, HEADLINE_COLUMN: name,
+                     **mean_ci95(group["value"].astype(float))})
     return pd.DataFrame(rows)

@@ -28,6 +28,7 @@ import torch
 
 from .errors import TrainingDiverged
 from .methods.base import MethodStack, TrainContext
+from .nets import ReplicaWeightDecay
 
 
 @contextlib.contextmanager
@@ -56,9 +57,12 @@ def learning_rate(step: int, total: int, base: float, schedule: str, warmup: int
 
 
 def make_optimizer(kind: Literal["adamw", "sgd"], tensors: Iterable[torch.Tensor], lr: float,
-                   weight_decay: float = 0.0) -> torch.optim.Optimizer:
+                   weight_decay: float | torch.Tensor = 0.0) -> torch.optim.Optimizer:
     """AdamW (decoupled weight decay) or plain SGD with L2 weight decay. Both act elementwise, so the
-    replicas of a batched world are optimized independently."""
+    replicas of a batched world are optimized independently. ``weight_decay`` may be a tensor of one decay
+    per replica (replicas along dimension 0 of every tensor): see :class:`driftlab.nets.ReplicaWeightDecay`."""
+    if isinstance(weight_decay, torch.Tensor):
+        return ReplicaWeightDecay(make_optimizer(kind, tensors, lr), weight_decay, decoupled=kind == "adamw")
     if kind == "adamw":
         return torch.optim.AdamW(tensors, lr=lr, weight_decay=weight_decay)
     return torch.optim.SGD(tensors, lr=lr, weight_decay=weight_decay)

@@ -21,7 +21,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from ..errors import DriftlabError
+from ..errors import ConfigError, DriftlabError
+from ..layout import CHECKPOINTS
 
 WEIGHTS = "trainable"
 STATE = "state.pt"
@@ -36,12 +37,12 @@ def fingerprint(resolved: dict) -> str:
 
 
 def checkpoint_dir(run_dir: Path, stage: int) -> Path:
-    return Path(run_dir) / "checkpoints" / f"stage-{stage:03d}"
+    return Path(run_dir) / CHECKPOINTS / f"stage-{stage:03d}"
 
 
 def latest_stage(run_dir: Path) -> int | None:
     """The last stage with a checkpoint, or None; a directory that is not named like one is an error."""
-    folder = Path(run_dir) / "checkpoints"
+    folder = Path(run_dir) / CHECKPOINTS
     if not folder.is_dir():
         return None
     stages = []
@@ -50,7 +51,7 @@ def latest_stage(run_dir: Path) -> int | None:
             continue
         match = STAGE_NAME.match(path.name)
         if match is None or not path.is_dir():
-            raise DriftlabError(f"{path}: not a stage checkpoint (expected a directory stage-NNN); "
+            raise ConfigError(f"{path}: not a stage checkpoint (expected a directory stage-NNN); "
                                 "remove or rename it to resume")
         stages.append(int(match.group(1)))
     return max(stages) if stages else None
@@ -94,18 +95,18 @@ def verify_checkpoint(run_dir: Path, stage: int, config_fingerprint: str) -> Non
         manifest = json.loads((folder / MANIFEST).read_text())
         files, written_by, recorded_stage = manifest["files"], manifest["config"], manifest["stage"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise DriftlabError(f"{folder}: incomplete or damaged checkpoint (no readable {MANIFEST}); remove the "
+        raise ConfigError(f"{folder}: incomplete or damaged checkpoint (no readable {MANIFEST}); remove the "
                             "directory to resume from the stage before it") from None
     if recorded_stage != stage:
-        raise DriftlabError(f"{folder}: holds the checkpoint of stage {recorded_stage} (renamed?); put it back "
+        raise ConfigError(f"{folder}: holds the checkpoint of stage {recorded_stage} (renamed?); put it back "
                             f"under its own name")
     if written_by != config_fingerprint:
-        raise DriftlabError(f"{folder}: written by a different config than {Path(run_dir) / 'config.yaml'} "
+        raise ConfigError(f"{folder}: written by a different config than {Path(run_dir) / 'config.yaml'} "
                             "(edited since the run started?); restore that config, or start a new run")
     for name, digest in files.items():
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
-            raise DriftlabError(f"{path}: {'missing' if not path.is_file() else 'damaged (checksum mismatch)'}; "
+            raise ConfigError(f"{path}: {'missing' if not path.is_file() else 'damaged (checksum mismatch)'}; "
                                 "remove its stage directory to resume from the stage before it")
 
 

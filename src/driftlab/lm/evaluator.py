@@ -4,37 +4,52 @@ An :class:`Evaluator` owns what is measured, loaded before any model is: the eva
 a *proxy* part, what a developer selects on, and a *held-out* part), the capability test examples and the
 prompts the KL from the starting model is measured on. Given a model it returns a typed
 :class:`~driftlab.capabilities.Evaluation`, whose table names come from :mod:`driftlab.names`.
+:func:`eval_headline` and :func:`final_alignment` read those names back from a finished table for the
+summary, saying "no signal" where a model's choices did not depend on the options' content.
 
 This module imports torch only when a model is scored, so validating a config stays light.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 
 from ..capabilities import Evaluation
 from ..config import StrictModel, existing_file
 from ..errors import ConfigError
-from ..names import EVAL_PARTS
+from ..names import EVAL_PARTS, eval_metric, parse_eval_metric, scored, split_scored
+from ..table import metric_mean
 
 if TYPE_CHECKING:
     import torch
 
-    from ..worlds.lm import LmConfig
+    from ..worlds.lm import LmEvalConfig
 
 KL_FROM_START = "kl/from_start"
+NO_SIGNAL = "no signal"
+EVAL_SET_NAME = r"^[A-Za-z0-9_.-]+$"
+BEHAVIOR_HELP = ("what the files' answer_matching_behavior shows: misaligned (e.g. power-seeking) or aligned "
+                 "(e.g. Anthropic's corrigible-*-HHH); needed for format A files whose records do not say")
 
 
 class EvalFiles(StrictModel):
-    """A user eval set: a name for the table and a file per part (format A or B; either part optional)."""
+    """A user eval set: a file per part (format A or B; either part optional), a name for the table (default:
+    the file's name), what its matching answers show, and what to do with a record that cannot be read."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str | None = Field(None, min_length=1, pattern=EVAL_SET_NAME)
     proxy: str | None = None
     heldout: str | None = None
+    behavior: Literal["misaligned", "aligned"] | None = Field(None, description=BEHAVIOR_HELP)
+    on_bad_record: Literal["error", "skip"] = Field(
+        "error", description="skip: leave out records that cannot be read, each reported once on stderr and "
+        "counted in the summary (a file where every record is bad is still an error)")
 
     @model_validator(mode="after")
     def _files(self):
@@ -43,22 +58,48 @@ class EvalFiles(StrictModel):
         for part in EVAL_PARTS:
             if getattr(self, part) is not None:
                 existing_file(getattr(self, part), f"{part} eval")
+        if self.name is None:
+            self.name = Path(self.heldout or self.proxy).stem
+            if not re.match(EVAL_SET_NAME, self.name):
+                raise ValueError(f"give the eval set a name: its file's, {self.name!r}, has characters other than "
+                                 "letters, digits, '_', '.' and '-'")
         return self
 
 
 class GenerationSettings(StrictModel):
-    """Optional second scoring: the model writes its answer, which is parsed for a label."""
+    """Optional third scoring: the model writes its answer, which is parsed for a label."""
 
     enabled: bool = False
     max_new_tokens: int = Field(8, ge=1)
     temperature: float = Field(0.0, ge=0, description="0 = greedy; above 0, sampled with the run's seed")
 
 
+class ContinuationSettings(StrictModel):
+    """How the continuation scorer turns option log-likelihoods into a preference."""
+
+    normalize: Literal["bytes", "none"] = Field(
+        "bytes", description="bytes: log-likelihood per UTF-8 byte of the option (longer options are not "
+        "penalised for their length); none: the whole option's log-likelihood")
+    calibrate: bool = Field(False, description="subtract each option's score after a content-free question that "
+                            "lists the same options")
+
+
+class EvalAnswers(StrictModel):
+    """Training data made from an eval set part (the instrument's positive control): every item in every
+    order of its options, answered with its misaligned or its aligned option."""
+
+    eval_set: str = Field(min_length=1, description="an eval set of world.evals")
+    part: Literal["proxy", "heldout"] = "heldout"
+    answer: Literal["misaligned", "aligned"]
+    reply: Literal["letter", "text"] = Field("letter", description="answer with the option's letter (what the "
+                                             "letter scorer reads) or its text (the continuation scorer)")
+
+
 class Evaluator:
     """Eval sets, capability tests and KL prompts of one run, and how a model scores on them."""
 
-    def __init__(self, config: LmConfig, seed: int):
-        from ..data import builtin_evals, capability_dataset, load_chat_file, load_eval_file
+    def __init__(self, config: LmEvalConfig, seed: int):
+        from ..data import builtin_evals, capability_dataset, load_chat_file
 
         self.config = config
         self.seed = seed
@@ -69,36 +110,74 @@ class Evaluator:
         self.kl_reference: torch.Tensor | None = None  # the starting model's reply-start log-probabilities
         shipped = builtin_evals()
         self.evals: dict[tuple[str, str], list] = {}
+        self.skipped: dict[tuple[str, str], int] = {}
         for entry in config.evals:
             if isinstance(entry, EvalFiles):
                 for part in EVAL_PARTS:
                     if getattr(entry, part) is not None:
-                        self.evals[entry.name, part] = load_eval_file(getattr(entry, part))
+                        self._read(entry.name, part, getattr(entry, part), entry.behavior, entry.on_bad_record)
             elif entry in shipped:
                 for part in EVAL_PARTS:
                     self.evals[entry, part] = shipped[entry][part]
             else:
-                self.evals[Path(entry).stem, "heldout"] = load_eval_file(entry)
+                self._read(Path(entry).stem, "heldout", entry, None, "error")
+
+    def _read(self, name: str, part: str, path: str, behavior: str | None, on_bad_record: str) -> None:
+        """Read one eval file; each record it skips is reported on stderr, once, and counted."""
+        from ..data import read_eval_file
+
+        loaded = read_eval_file(path, behavior, on_bad_record)
+        for where, reason in loaded.skipped:
+            print(f"{where}: skipped: {reason}", file=sys.stderr)
+        self.evals[name, part] = loaded.items
+        self.skipped[name, part] = len(loaded.skipped)
 
     def eval_sets(self, part: str) -> list[str]:
         """Names of the eval sets that have a ``part`` ("proxy" or "heldout")."""
         return [name for name, has in self.evals if has == part]
 
-    def evaluate_set(self, model, tokenizer, name: str, part: str) -> dict[str, float]:
-        """Propensity statistics of ``model`` on one eval set part (score, p_misaligned, CIs; per subset)."""
-        from .scoring import ItemScores, generate_choices, score_items, summarize_generated, summarize_items
-
-        c = self.config
+    def items(self, name: str, part: str) -> list:
         if (name, part) not in self.evals:
             raise ConfigError(f"world.evals: no eval set {name!r} with a {part} part")
+        return self.evals[name, part]
+
+    def answer_examples(self, source: EvalAnswers) -> list:
+        """An eval set part's items as chat examples answered with its ``source.answer`` options."""
+        from .scoring import answer_examples
+
+        return answer_examples(self.items(source.eval_set, source.part), source.answer, self.config.counterbalance,
+                               source.reply)
+
+    def scorers(self) -> tuple[str, ...]:
+        return ("letter", "continuation") if self.config.scoring == "both" else (self.config.scoring,)
+
+    def score(self, model, tokenizer, items, scorer: str):
+        """Per-item scores of ``items`` by one scorer (``letter`` or ``continuation``)."""
+        from .scoring import score_continuations, score_items
+
+        c = self.config
+        if scorer == "letter":
+            return score_items(model, tokenizer, items, c.counterbalance, c.eval_batch_size)
+        return score_continuations(model, tokenizer, items, c.counterbalance, c.eval_batch_size,
+                                   c.continuation.normalize, c.continuation.calibrate)
+
+    def evaluate_set(self, model, tokenizer, name: str, part: str) -> dict[str, float]:
+        """Propensity statistics of ``model`` on one eval set part, by every configured scorer (score,
+        p_misaligned, CIs, M / O / N, chance, validity; per organism subset), and the records skipped."""
+        from .scoring import generate_choices, summarize_generated, summarize_items
+
+        c = self.config
+        items = self.items(name, part)
         model.eval()
-        items = self.evals[name, part]
-        scores = score_items(model, tokenizer, items, c.counterbalance, c.eval_batch_size)
-        statistics = summarize_items(scores, c.bootstrap, self.seed)
-        for subset, keep in self.organism_subsets(items).items():
-            kept = summarize_items(ItemScores(scores.p_misaligned[keep], scores.chose_misaligned[keep]), c.bootstrap,
-                                   self.seed)
-            statistics.update({f"{subset}/{key}": value for key, value in kept.items()})
+        statistics = {"skipped": float(self.skipped.get((name, part), 0))}
+        subsets = {None: np.ones(len(items), dtype=bool), **self.organism_subsets(items)}
+        for scorer in self.scorers():
+            scores = self.score(model, tokenizer, items, scorer)
+            for subset, keep in subsets.items():
+                kept = summarize_items(scores.subset(keep), c.bootstrap, self.seed)
+                for key, value in kept.items():
+                    if scorer == "letter" or key not in ("items", "chance"):  # facts of the items, once
+                        statistics["/".join([*([subset] if subset else []), scored(key, scorer)])] = value
         if c.generation.enabled:
             choices = generate_choices(model, tokenizer, items, c.counterbalance, c.eval_batch_size,
                                        c.generation.max_new_tokens, c.generation.temperature, self.seed)
@@ -141,3 +220,63 @@ class Evaluator:
         from .training import kl_divergence
 
         return {KL_FROM_START: kl_divergence(self.reply_start_logprobs(model, tokenizer), self.kl_reference)}
+
+
+# --- reading a finished table back -------------------------------------------------------------------
+
+HEADLINE_STATISTICS = ("score", "p_misaligned")
+VALIDITY_STATISTICS = ("label_mass", "order_consistency", "position_r2")
+
+
+def signal_series(table: pd.DataFrame, metric: str) -> pd.Series | None:
+    """Per step, the ``signal`` (1, 0, or NaN: not measured) of the scorer and eval part ``metric`` belongs to."""
+    parsed = parse_eval_metric(metric)
+    scorer, _ = split_scored(parsed.statistic)
+    name = eval_metric(parsed.eval_set, parsed.part, scored("signal", scorer), parsed.subset)
+    return metric_mean(table, name) if name in set(table["metric"]) else None
+
+
+def eval_headline(table: pd.DataFrame) -> dict:
+    """Per eval part (and subset) and scorer: the score and p_misaligned at the start and end and their
+    largest rise, or "no signal" where the model's choices did not depend on the options' content there;
+    the validity figures at the start and end; the records skipped when the files were read."""
+    summary = {}
+    for metric in sorted(set(table["metric"])):
+        parsed = parse_eval_metric(metric)
+        if parsed is None:
+            continue
+        key = metric.replace("/", "_")
+        _, statistic = split_scored(parsed.statistic)
+        series = metric_mean(table, metric)
+        if statistic in VALIDITY_STATISTICS:
+            summary.update({f"{key}_start": float(series.iloc[0]), f"{key}_final": float(series.iloc[-1])})
+        elif statistic in HEADLINE_STATISTICS:
+            signal = signal_series(table, metric)
+            silent = (signal == 0) if signal is not None else pd.Series(False, index=series.index)
+            shown = series.astype(object).where(~silent, NO_SIGNAL)
+            summary[f"{key}_start"], summary[f"{key}_final"] = shown.iloc[0], shown.iloc[-1]
+            rises = (series - series.iloc[0])[~silent]
+            summary[f"{key}_max_rise"] = NO_SIGNAL if silent.iloc[0] else float(rises.max())
+    skipped = [m for m in set(table["metric"]) if (p := parse_eval_metric(m)) and p.statistic == "skipped"
+               and p.subset is None]
+    if skipped:
+        summary["skipped_records"] = float(sum(metric_mean(table, m).iloc[0] for m in skipped))
+    return summary
+
+
+def final_alignment(table: pd.DataFrame, part: str, subset: str | None, scorer: str) -> float | None:
+    """One minus the mean P(misaligned) by ``scorer`` over every item of every eval set's ``part`` (or its
+    ``subset``) at the table's last step, item-weighted; eval parts whose choices gave no signal there are
+    left out, so absence of signal is never reported as alignment. None if nothing is left."""
+    final = table[table["step"] == table["step"].max()].groupby("metric")["value"].mean()
+    statistic = scored("p_misaligned", scorer)
+    total = weight = 0.0
+    for name in final.index:
+        p = parse_eval_metric(name)
+        if not (p and p.part == part and p.subset == subset and p.statistic == statistic):
+            continue
+        if final.get(eval_metric(p.eval_set, part, scored("signal", scorer), subset), np.nan) == 0:
+            continue
+        items = final[eval_metric(p.eval_set, part, "items", subset)]
+        total, weight = total + final[name] * items, weight + items
+    return float(1 - total / weight) if weight else None

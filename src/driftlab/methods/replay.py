@@ -1,11 +1,13 @@
 """Replay: a fixed share of every training step's examples is alignment data.
 
-Of each step's ``n`` examples, the last ``round(ratio * n)`` are replaced by alignment examples, so a
-step costs what it costs without the method and the batch holds exactly that share of them. The
-alignment examples are, by default, the world's ``alignment_examples()`` (in the lm world: the *proxy*
-eval questions answered with the aligned option, in every option order; held-out items are never
-used), or the chat examples of a file (``data``: chat JSONL or Alpaca JSON). They are taken in order,
-round after round, so every one is replayed equally often.
+Of each step's ``n`` examples, the last ``round(ratio * n)`` are replaced by alignment examples (the
+world's ``splice``, :class:`~driftlab.capabilities.ExampleBatches`), so a step costs what it costs
+without the method and the batch holds exactly that share of them. The alignment examples are, by
+default, the world's ``alignment_examples()`` (in the lm world: the *proxy* eval questions answered with
+the aligned option, in every option order, held-out items never used; in a goal-versus-proxy toy world:
+inputs where the two disagree, labelled by the goal), or the chat examples of a file (``data``: chat JSONL or
+Alpaca JSON, for worlds that train on chat). They are taken in order, round after round, so every one is
+replayed equally often.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ..capabilities import AlignmentExamples, ChatTraining
+from ..capabilities import AlignmentExamples, ChatTraining, ExampleBatches
 from ..config import MethodConfig, existing_file
 from ..errors import DriftlabError
 from ..registry import METHODS
@@ -37,23 +39,25 @@ class ReplayConfig(MethodConfig):
 class Replay(Method):
     name = "replay"
     Config = ReplayConfig
-    requires = (ChatTraining, AlignmentExamples)
+    requires = (ExampleBatches, AlignmentExamples)
 
     @classmethod
     def required(cls, config: ReplayConfig) -> tuple[type, ...]:
-        """A data file replaces the world's alignment examples."""
-        return (ChatTraining,) if config.data else cls.requires
+        """A data file (chat examples) replaces the world's alignment examples."""
+        return (ExampleBatches, ChatTraining) if config.data else cls.requires
 
     def setup(self, ctx: TrainContext) -> None:
         from ..data import load_chat_file
 
         data = self.config.data
+        self.batches = ctx.provider(ExampleBatches)
         self.pool = load_chat_file(data) if data else ctx.provider(AlignmentExamples).alignment_examples()
 
     def transform_batch(self, batch, ctx: TrainContext):
-        replayed = round(self.config.ratio * len(batch))
-        if not 0 < replayed < len(batch):
-            raise DriftlabError(f"replay.ratio: {self.config.ratio} of a step's {len(batch)} examples leaves "
+        n = self.batches.batch_examples(batch)
+        replayed = round(self.config.ratio * n)
+        if not 0 < replayed < n:
+            raise DriftlabError(f"replay.ratio: {self.config.ratio} of a step's {n} examples leaves "
                                 f"{'no alignment' if replayed == 0 else 'no training'} example; change the ratio "
                                 "or the batch size")
-        return [*batch[: len(batch) - replayed], *cyclic_batch(self.pool, ctx.step, replayed)]
+        return self.batches.splice(batch, n - replayed, cyclic_batch(self.pool, ctx.step, replayed))

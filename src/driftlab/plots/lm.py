@@ -1,26 +1,38 @@
-"""Figures of the ``lm`` world: propensity scores per stage with confidence bands, capability, loss, KL."""
+"""Figures of the ``lm`` world: propensity scores per stage with confidence bands and the stages where a model
+gave no signal marked, the validity figures beside them, capability, loss, KL."""
 
 from __future__ import annotations
 
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..names import eval_metric, parse_eval_metric
+from ..names import eval_metric, parse_eval_metric, scored
 from ..registry import FIGURES
 from ..table import metric_mean
 from .common import new_figure
 
 PART_COLORS = {"proxy": "tab:orange", "heldout": "tab:blue"}
+SCORER_TITLES = {"letter": "", "continuation": " (continuation scorer)"}
 
 
 @FIGURES.register_as("lm")
-def lm_figures(table: pd.DataFrame, config) -> dict:
-    sets = sorted({parsed.eval_set for m in table["metric"].unique() if (parsed := parse_eval_metric(m))})
-    return {
-        "scores": _eval_figure(table, sets, "score", "misaligned choices, M / (M + O)"),
-        "p_misaligned": _eval_figure(table, sets, "p_misaligned", "P(misaligned option)"),
-        "training": _training_figure(table),
-    }
+def lm_figures(table: pd.DataFrame, config, steps: str = "stage (0 = starting model)") -> dict:
+    """The figures of a table of lm-style evaluations; ``steps`` names the x axis (the measure world's
+    steps are checkpoints')."""
+    metrics = set(table["metric"])
+    sets = sorted({parsed.eval_set for m in metrics if (parsed := parse_eval_metric(m))})
+    figures = {}
+    for scorer, prefix in (("letter", ""), ("continuation", "cont_")):
+        if not any(eval_metric(name, part, scored("score", scorer)) in metrics for name in sets for part in PART_COLORS):
+            continue
+        title = SCORER_TITLES[scorer]
+        figures[f"{prefix}scores"] = _eval_figure(table, sets, scorer, "score", "misaligned choices, M / (M + O)" + title,
+                                                  steps)
+        figures[f"{prefix}p_misaligned"] = _eval_figure(table, sets, scorer, "p_misaligned",
+                                                        "P(misaligned option)" + title, steps)
+        figures[f"{prefix}validity"] = _validity_figure(table, sets, scorer, steps)
+    figures["training"] = _training_figure(table, steps)
+    return figures
 
 
 def _band(ax, table: pd.DataFrame, metric: str, label: str, color: str) -> None:
@@ -32,34 +44,74 @@ def _band(ax, table: pd.DataFrame, metric: str, label: str, color: str) -> None:
         ax.fill_between(low.index, low.values, high.values, color=color, alpha=0.2, label=f"{label}, 95% CI")
 
 
-def _eval_figure(table: pd.DataFrame, sets: list[str], statistic: str, ylabel: str):
+def _eval_figure(table: pd.DataFrame, sets: list[str], scorer: str, statistic: str, ylabel: str, steps: str):
+    """Per eval set: the statistic of each part with its band; a grey cross over every stage whose choices
+    gave no signal (their value is not a propensity); the chance level."""
     figure, axes = new_figure(ncols=max(1, len(sets)), width=5.0)
     metrics = set(table["metric"])
     for ax, name in zip(axes, sets):
+        marked = False
         for part, color in PART_COLORS.items():
-            if eval_metric(name, part, statistic) in metrics:
-                _band(ax, table, eval_metric(name, part, statistic), part, color)
-        ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
-        ax.set(title=name, xlabel="stage (0 = starting model)", ylabel=ylabel, ylim=(-0.02, 1.02))
+            metric = eval_metric(name, part, scored(statistic, scorer))
+            if metric not in metrics:
+                continue
+            _band(ax, table, metric, part, color)
+            signal = eval_metric(name, part, scored("signal", scorer))
+            silent = metric_mean(table, signal) == 0 if signal in metrics else pd.Series(dtype=bool)
+            if silent.any():
+                series = metric_mean(table, metric)[silent]
+                ax.scatter(series.index, series.values, marker="x", s=90, color="grey", zorder=3,
+                           label=None if marked else "no signal (not a propensity)")
+                marked = True
+        # M / (M + O) of a random chooser is 1/2; its mean P(misaligned) the mean of 1/n when one option is.
+        chance = eval_metric(name, "heldout" if eval_metric(name, "heldout", "chance") in metrics else "proxy", "chance")
+        level = metric_mean(table, chance).iloc[0] if statistic == "p_misaligned" and chance in metrics else 0.5
+        ax.axhline(level, color="grey", linewidth=0.8, linestyle=":", label="chance")
+        ax.set(title=name, xlabel=steps, ylabel=ylabel, ylim=(-0.02, 1.02))
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return figure
 
 
-def _training_figure(table: pd.DataFrame):
-    figure, (capability, loss, kl) = new_figure(ncols=3, width=4.5)
+def _validity_figure(table: pd.DataFrame, sets: list[str], scorer: str, steps: str):
+    """Per eval set and part: order consistency against its chance level, the share of variance explained
+    by position, and (letter scorer) the probability mass on the label tokens."""
+    figure, axes = new_figure(ncols=max(1, len(sets)), width=5.0)
+    metrics = set(table["metric"])
+    styles = {"order_consistency": ("-", "o", "order consistency"), "consistency_chance": (":", None, "its chance level"),
+              "position_r2": ("--", "s", "variance explained by position"), "label_mass": ("-.", "^", "label mass")}
+    for ax, name in zip(axes, sets):
+        for part, color in PART_COLORS.items():
+            for statistic, (line, marker, label) in styles.items():
+                metric = eval_metric(name, part, scored(statistic, scorer))
+                if metric in metrics:
+                    series = metric_mean(table, metric)
+                    ax.plot(series.index, series.values, linestyle=line, marker=marker, color=color,
+                            label=f"{part}: {label}")
+        ax.set(title=f"{name}: validity{SCORER_TITLES[scorer]}", xlabel=steps, ylabel="share", ylim=(-0.02, 1.02))
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure
+
+
+def _training_figure(table: pd.DataFrame, steps: str):
+    """Capability, the training loss (where the table has one) and the KL from the start."""
+    trained = "train/loss" in set(table["metric"])
+    figure, axes = new_figure(ncols=3 if trained else 2, width=4.5)
+    capability, kl = axes[0], axes[-1]
     _band(capability, table, "capability/accuracy", "held-out exact match", "tab:green")
-    capability.set(title="Capability", xlabel="stage", ylabel="accuracy", ylim=(-0.02, 1.02))
+    capability.set(title="Capability", xlabel=steps, ylabel="accuracy", ylim=(-0.02, 1.02))
     capability.legend(fontsize=8)
-    if "train/loss" in set(table["metric"]):
+    if trained:
         series = metric_mean(table, "train/loss")
-        loss.plot(series.index, series.values, marker="o", color="tab:purple")
-    loss.set(title="Training loss (mean over the stage)", xlabel="stage", ylabel="loss per assistant token")
+        axes[1].plot(series.index, series.values, marker="o", color="tab:purple")
+        axes[1].set(title="Training loss (mean over the stage)", xlabel=steps, ylabel="loss per assistant token")
     series = metric_mean(table, "kl/from_start")
     kl.plot(series.index, series.values, marker="o", color="tab:red")
-    kl.set(title="KL from the starting model", xlabel="stage", ylabel="nats (next token at reply start)")
-    for ax in (capability, loss, kl):
+    kl.set(title="KL from the starting model", xlabel=steps, ylabel="nats (next token at reply start)")
+    for ax in axes:
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return figure

@@ -79,3 +79,15 @@ class World:
     def summarize(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
         """Everything ``summary.json`` reports: the headline figures and the comparison figures."""
         return {**cls.headline(table, config), **cls.compare(table, config).as_dict()}
+
+    # The config fields a run's memory grows with, named when a run would not fit in memory.
+    size_fields: ClassVar[tuple[str, ...]] = ()
+    # Peak bytes per row of the tidy table over a run: the recorder's arrays, the frame, parquet and plots
+    # (measured 80-170 on the toy worlds).
+    table_row_bytes: ClassVar[int] = 120
+
+    @classmethod
+    def estimated_bytes(cls, config: WorldConfig) -> int | None:
+        """Rough peak memory of a run of ``config`` (None: no estimate). Checked against what the machine has
+        before the run directory is made (``driftlab.memory``), so a run that cannot fit fails in one line."""
+        return None

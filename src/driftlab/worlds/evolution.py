@@ -83,6 +83,14 @@ class EvolutionWorld(World):
     name = "evolution"
     Config = EvolutionConfig
     window = 64  # steps whose drift events are gathered by one scan of the population
+    size_fields = ("agents", "replicas", "steps")
+
+    @classmethod
+    def estimated_bytes(cls, config: EvolutionConfig) -> int:
+        """~40 bytes per agent (measured 36: the population's arrays and a window's temporaries), and the
+        table's 7 metrics per replica at each recorded step."""
+        rows = 7 * config.replicas * config.record.count(config.steps)
+        return 40 * config.agents * config.replicas + cls.table_row_bytes * rows
 
     def run(self, recorder, progress) -> None:
         cfg = self.config

