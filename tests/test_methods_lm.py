@@ -255,10 +255,10 @@ def test_inoculation_prefix_is_in_every_training_batch_and_in_no_eval_prompt(tmp
     for name in ("train_stage", "measure"):
         original = getattr(LmWorld, name)
 
-        def tagged(self, *args, _original=original, _name=name):
+        def tagged(self, *args, _original=original, _name=name, **kwargs):
             phase[0] = _name
             try:
-                return _original(self, *args)
+                return _original(self, *args, **kwargs)
             finally:
                 phase[0] = "other"
 

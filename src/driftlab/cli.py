@@ -97,6 +97,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"  failed {trial_id}: {status['error']}", file=sys.stderr)
     print(f"wrote {result.out_dir}")
     print(result.line())
+    if result.timing:
+        print(f"time in trials: {result.timing_line()}")
     return 1 if result.failed else 0
 
 

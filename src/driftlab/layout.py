@@ -6,17 +6,20 @@ A run directory::
     metrics.parquet     the tidy table
     plots/*.png         the world's figures
     checkpoints/        staged worlds' checkpoints (lm)
+    arguments.parquet   the oversight world's advocate arguments, one row per argument, with the judge's choice
     summary.json        headline and comparison figures, provenance (written last: marks a complete run)
 
 A sweep directory::
 
     sweep.yaml          the resolved definition, with the swept columns (resuming a different sweep is refused)
     trials/<id>/        one run directory per trial
-    trials.json         each trial's swept values, seed, status (ok, or failed with its error) and times
+    trials.json         each trial's swept values, seed, status (ok, or failed with its error), wall time and
+                        its split (training, evaluation, cached evaluations) where the world gives one
     metrics.parquet     every ok trial's tidy rows + ``trial``, one column per swept field, ``seed``
     headline.parquet    every ok trial's headline figures: the same label columns + ``headline``, ``value``
     aggregates.parquet  per grid point and headline figure: n, mean, std and 95% CI across seeds
     aggregates.csv      the same, for people
+    eval-cache/         evaluations the trials share (their starting model's), see lm/eval_cache.py
     report.html         ``driftlab report``'s default output (of a run directory too)
 """
 
@@ -24,6 +27,7 @@ CONFIG = "config.yaml"
 METRICS = "metrics.parquet"
 PLOTS = "plots"
 CHECKPOINTS = "checkpoints"
+ARGUMENTS = "arguments.parquet"
 SUMMARY = "summary.json"
 
 DEFINITION = "sweep.yaml"
@@ -33,4 +37,5 @@ HEADLINE = "headline.parquet"
 HEADLINE_COLUMN = "headline"  # the column of headline.parquet and aggregates that names the figure
 AGGREGATES = "aggregates.parquet"
 AGGREGATES_CSV = "aggregates.csv"
+EVAL_CACHE = "eval-cache"
 REPORT = "report.html"

@@ -3,6 +3,9 @@
 - ``eval/<set>/<part>[/<subset>]/<statistic>``: a propensity eval's statistic on one part (``proxy`` or
   ``heldout``) of one eval set, optionally on a subset of its items (``other_domains``, ...). The letter
   scorer's statistics are plain (``score``), the continuation scorer's start with ``cont_`` (``cont_score``).
+- ``oversight/<protocol>[/<argued>]/<statistic>``: how an oversight judge chose under one protocol
+  (``alone``, ``consultancy``, ``debate``); consultancy's items are split by what the advocate argued for
+  (``correct`` or ``wrong``).
 - ``<method>/<metric>``: a metric a method records.
 """
 
@@ -60,3 +63,33 @@ def split_scored(statistic: str) -> tuple[str, str]:
 def method_metric(method: str, metric: str) -> str:
     """The table's name of a metric recorded by ``method``."""
     return f"{method}/{metric}"
+
+
+OVERSIGHT = "oversight"
+PROTOCOLS = ("alone", "consultancy", "debate")
+ARGUED = ("correct", "wrong")
+
+
+@dataclass(frozen=True)
+class OversightMetric:
+    protocol: str
+    statistic: str
+    argued: str | None = None
+
+
+def oversight_metric(protocol: str, statistic: str, argued: str | None = None) -> str:
+    """The table's name of a statistic of the oversight judge under ``protocol`` (``argued``: consultancy's
+    items whose advocate argued for the correct or a wrong answer)."""
+    if protocol not in PROTOCOLS or (argued is not None and argued not in ARGUED):
+        raise ValueError(f"not an oversight protocol and side: {protocol!r}, {argued!r}")
+    return "/".join([OVERSIGHT, protocol, *([argued] if argued else []), statistic])
+
+
+def parse_oversight_metric(name: str) -> OversightMetric | None:
+    """The pieces of an oversight statistic's name, or None for any other metric."""
+    pieces = name.split("/")
+    if pieces[0] != OVERSIGHT or len(pieces) not in (3, 4) or pieces[1] not in PROTOCOLS:
+        return None
+    if len(pieces) == 4 and pieces[2] not in ARGUED:
+        return None
+    return OversightMetric(pieces[1], pieces[-1], pieces[2] if len(pieces) == 4 else None)

@@ -22,8 +22,8 @@ import pandas as pd
 from .errors import ConfigError, DriftlabError
 from .io import check_writable, write_text
 from .plots.common import new_figure
-from .layout import (AGGREGATES, CONFIG, DEFINITION, HEADLINE, HEADLINE_COLUMN, METRICS, PLOTS, REPORT, SUMMARY,
-                     TRIALS, TRIALS_DIR)
+from .layout import (AGGREGATES, ARGUMENTS, CONFIG, DEFINITION, HEADLINE, HEADLINE_COLUMN, METRICS, PLOTS, REPORT,
+                     SUMMARY, TRIALS, TRIALS_DIR)
 from .stats import ci95_halfwidth, mean_ci95
 from .sweep import LABEL
 from .worlds.base import Comparison
@@ -357,7 +357,56 @@ def run_provenance(run: RunContents) -> str:
     }))
 
 
-RUN_SECTIONS = [run_headline, run_plots, run_config, run_provenance]
+def _rate(value: tuple | None) -> str:
+    """An oversight rate as "mean [low, high]", "no signal" where the judge gave none, "–" where absent."""
+    if value is None:
+        return "–"
+    mean, low, high, signal = value
+    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]" if signal else NO_SIGNAL
+
+
+def run_oversight(run: RunContents) -> str:
+    """The oversight world's figures per protocol, and the wrong-side arguments the judge followed most."""
+    from .plots.oversight import cells, table_lookup
+
+    metrics = pd.read_parquet(run.directory / METRICS)
+    found = cells(metrics)
+    if not found:
+        return ""
+    value = table_lookup(metrics)
+
+    def number(protocol: str, statistic: str, side: str | None) -> str:
+        return fmt((value(protocol, statistic, side) or (math.nan,))[0])
+
+    rows = []
+    for protocol, side in found:
+        rows.append({
+            "protocol": protocol, "argued for": side or ("every answer" if protocol == "debate" else "nothing"),
+            "accuracy (debate: the correct side's win rate)": _rate(value(protocol, "win_rate" if protocol == "debate"
+                                                                          else "accuracy", side)),
+            "fool rate": _rate(value(protocol, "fool_rate", side)), "questions": number(protocol, "items", side),
+            "signal": {"1": "yes", "0": "no"}.get(number(protocol, "signal", side), "–"),
+            "order consistency (chance)": f"{number(protocol, 'order_consistency', side)} "
+                                          f"({number(protocol, 'consistency_chance', side)})",
+            "position R^2": number(protocol, "position_r2", side), "label mass": number(protocol, "label_mass", side),
+        })
+    parts = [paragraph("Per protocol, the judge's accuracy and fool rate (it chose a wrong answer that was argued "
+                       "for), with 95% bootstrap intervals over questions, and the validity figures of its choices. "
+                       "Where the judge's choices did not depend on the answers' content (signal: no) its rates are "
+                       "not rates, and are shown as \"no signal\"."), table(pd.DataFrame(rows))]
+    if (run.directory / ARGUMENTS).is_file():
+        arguments = pd.read_parquet(run.directory / ARGUMENTS)
+        wrong = arguments[arguments["side"] == "wrong"].sort_values("judge_fooled", ascending=False, kind="stable")
+        if len(wrong):
+            parts += [paragraph(f"The wrong-side arguments the judge followed most (judge_fooled: the share of "
+                                f"orders in which it chose a wrong answer argued for); all arguments are in "
+                                f"{ARGUMENTS}."),
+                      table(wrong.head(5)[["protocol", "question", "correct", "argued_for", "round", "text",
+                                           "judge_fooled"]])]
+    return section("Oversight: accuracy and fool rate per protocol", *parts)
+
+
+RUN_SECTIONS = [run_headline, run_oversight, run_plots, run_config, run_provenance]
 
 
 def run_report(run_dir: Path) -> str:
@@ -454,8 +503,35 @@ def sweep_definition(sweep: SweepContents) -> str:
     return section("Sweep definition (resolved)", preformatted(yaml.safe_dump(sweep.definition, sort_keys=False)))
 
 
-SWEEP_SECTIONS = [sweep_trials, sweep_headline, sweep_methods, sweep_against_fields, sweep_curves, sweep_provenance,
-                  sweep_definition]
+def sweep_oversight(sweep: SweepContents) -> str:
+    """Per grid point and protocol of an oversight sweep: the fool rate against the accuracy when the correct
+    answer is argued for, mean and 95% CI across seeds."""
+    from .plots.oversight import fool_figure, sweep_points
+
+    if sweep.aggregates is None:
+        return ""
+    frame = sweep_points(sweep.aggregates, sweep.columns,
+                         lambda row: point_names(pd.DataFrame([row]), sweep.columns)[0] if sweep.columns else "all")
+    if frame.empty:
+        return ""
+    shown = pd.DataFrame({
+        "point": frame["point"], "protocol": frame["protocol"],
+        "accuracy when the correct answer is argued": [_rate((r.x, r.x_low, r.x_high, r.signal)) for r in
+                                                       frame.itertuples()],
+        "fool rate": [_rate((r.y, r.y_low, r.y_high, r.signal)) for r in frame.itertuples()],
+    })
+    parts = [paragraph("Mean across seeds with 95% CIs, over the trials in which the judge gave a signal (the "
+                       "aggregates' n says how many); \"no signal\": it gave none in any trial of the point (its "
+                       "choices did not depend on the answers' content)."), table(shown)]
+    if frame["signal"].any():
+        figure = fool_figure(frame, label=lambda row: f"{row['point']}: {row['protocol']}")
+        parts.append(gallery([image(figure_png(figure), "Fool rate against accuracy when the correct answer is "
+                                    "argued for, per grid point and protocol")]))
+    return section("Oversight: fool rate against accuracy per protocol", *parts)
+
+
+SWEEP_SECTIONS = [sweep_trials, sweep_headline, sweep_oversight, sweep_methods, sweep_against_fields, sweep_curves,
+                  sweep_provenance, sweep_definition]
 
 
 def sweep_report(sweep_dir: Path) -> str:

@@ -109,6 +109,7 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool 
         "methods": [m.name for m in config.methods],
         "figures": jsonable(world_cls.summarize(table, config.world)),
         **provenance(config.seed, wall_time),
+        **({"timing": world.timing()} if world.timing() else {}),
     }
     write_json(out_dir / SUMMARY, summary)
     return RunResult(out_dir, table, summary)

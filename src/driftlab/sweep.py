@@ -15,6 +15,7 @@ report reads.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -39,10 +40,11 @@ from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt, model_valid
 from .config import StrictModel, _parse_yaml, _validate, apply_overrides, load_target, set_field, validate_config
 from .errors import ConfigError, DriftlabError
 from .io import check_writable, read_text, write_json, write_parquet, write_text
+from .lm.eval_cache import CACHE_ENV
 from .memory import check_fits
 from .progress import Progress
-from .layout import (AGGREGATES, AGGREGATES_CSV, DEFINITION, HEADLINE, HEADLINE_COLUMN, METRICS, SUMMARY, TRIALS,
-                     TRIALS_DIR)
+from .layout import (AGGREGATES, AGGREGATES_CSV, DEFINITION, EVAL_CACHE, HEADLINE, HEADLINE_COLUMN, METRICS, SUMMARY,
+                     TRIALS, TRIALS_DIR)
 from .runner import load_run
 from .stats import mean_ci95
 
@@ -134,6 +136,7 @@ class Sweep:
 class SweepResult:
     out_dir: Path
     statuses: dict[str, dict] = field(default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)  # the trials' time split, summed (worlds that split it)
 
     @property
     def failed(self) -> int:
@@ -142,6 +145,14 @@ class SweepResult:
     def line(self) -> str:
         total = len(self.statuses)
         return f"{total} trial{'s' if total != 1 else ''}: {total - self.failed} ok, {self.failed} failed"
+
+    def timing_line(self) -> str:
+        """Where the trials' time went, e.g. "training 812 s, evaluation 1204 s; 18 evaluations from the cache"."""
+        seconds = ", ".join(f"{key.removesuffix('_s')} {value:.0f} s" for key, value in self.timing.items()
+                            if key.endswith("_s"))
+        cached = self.timing.get("evaluations_cached")
+        return seconds + (f"; {cached:.0f} evaluations from the cache, {self.timing.get('evaluations_computed', 0):.0f} "
+                          "computed" if cached is not None else "")
 
 
 # --- resolving a sweep file into trials --------------------------------------------------------
@@ -259,13 +270,15 @@ def _failure(error: BaseException) -> dict:
     return {"status": "failed", "error": " ".join(f"{type(error).__name__}: {error}".split())}
 
 
-def run_trial(config: dict, trial_dir: str) -> dict:
-    """Run one trial into its directory. A failure is returned as data so the other trials go on."""
+def run_trial(config: dict, trial_dir: str, eval_cache: str) -> dict:
+    """Run one trial into its directory, sharing evaluations through ``eval_cache``. A failure is returned as
+    data so the other trials go on."""
     from .runner import execute
 
     started = time.perf_counter()
     try:
-        execute(validate_config(config), Path(trial_dir), quiet=True)
+        with _shared_eval_cache(Path(eval_cache)):
+            execute(validate_config(config), Path(trial_dir), quiet=True)
     except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, not raised
         write_text(Path(trial_dir) / "error.txt", traceback.format_exc())
         return {**_failure(error), "wall_time_s": round(time.perf_counter() - started, 3)}
@@ -277,6 +290,11 @@ class Job:
     key: tuple[int, str]  # (sweep index, trial id)
     config: dict
     trial_dir: str
+    eval_cache: str  # the cache of evaluations every trial of the sweep shares
+
+    @property
+    def arguments(self) -> tuple[dict, str, str]:
+        return self.config, self.trial_dir, self.eval_cache
 
 
 def _share_cores(threads: int) -> None:
@@ -290,13 +308,13 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
     """A pool of worker processes, started with "spawn" (forking a process that holds torch is unsafe)."""
     if workers == 1:
         for job in jobs:
-            yield job, run_trial(job.config, job.trial_dir)
+            yield job, run_trial(*job.arguments)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_share_cores, initargs=(threads,))
     try:
-        futures = {pool.submit(run_trial, job.config, job.trial_dir): job for job in jobs}
+        futures = {pool.submit(run_trial, *job.arguments): job for job in jobs}
         for future in as_completed(futures):
             error = future.exception()
             yield futures[future], (_failure(error) if error else future.result())
@@ -319,7 +337,7 @@ def _run_ray(jobs: list[Job], workers: int, address: str | None, quiet: bool) ->
             ray.init(num_cpus=workers, include_dashboard=False, **options)
     try:
         remote_trial = ray.remote(num_cpus=1)(run_trial)
-        refs = {remote_trial.remote(job.config, job.trial_dir): job for job in jobs}
+        refs = {remote_trial.remote(*job.arguments): job for job in jobs}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
@@ -371,7 +389,8 @@ def run_sweeps(
                 result.statuses[trial.id] = {"status": "ok", "resumed": True}
                 continue
             shutil.rmtree(trial_dir, ignore_errors=True)  # a partial trial from a killed sweep
-            jobs.append(Job((index, trial.id), trial.config, str(trial_dir.resolve())))
+            eval_cache = str((results[0].out_dir / EVAL_CACHE).resolve())
+            jobs.append(Job((index, trial.id), trial.config, str(trial_dir.resolve()), eval_cache))
 
     total = sum(len(sweep.trials) for sweep, _ in plans)
     bar = Progress(quiet).bar(total, desc or plans[0][0].spec.name, unit="trial")
@@ -390,6 +409,20 @@ def run_sweeps(
         result.statuses = {trial.id: result.statuses[trial.id] for trial in sweep.trials}
         _write_tables(sweep, result)
     return results
+
+
+@contextlib.contextmanager
+def _shared_eval_cache(folder: Path):
+    """Trials evaluate the same starting model: they share evaluations through a cache in the (first) sweep's
+    directory, unless the user points DRIFTLAB_EVAL_CACHE elsewhere."""
+    if os.environ.get(CACHE_ENV):
+        yield
+        return
+    os.environ[CACHE_ENV] = str(folder.resolve())
+    try:
+        yield
+    finally:
+        del os.environ[CACHE_ENV]
 
 
 def _prepare_dir(sweep: Sweep, out_dir: Path) -> None:
@@ -418,10 +451,14 @@ def _write_tables(sweep: Sweep, result: SweepResult) -> None:
     trials, tables, headline = [], [], []
     for trial in sweep.trials:
         status = result.statuses[trial.id]
-        trials.append({"id": trial.id, **trial.values, SEED: trial.seed, **status})
         if status["status"] != "ok":
+            trials.append({"id": trial.id, **trial.values, SEED: trial.seed, **status})
             continue
         table, summary = load_run(out_dir / TRIALS_DIR / trial.id)
+        timing = summary.get("timing", {})
+        trials.append({"id": trial.id, **trial.values, SEED: trial.seed, **status, **timing})
+        for key, value in timing.items():
+            result.timing[key] = result.timing.get(key, 0) + value
         labels = {"trial": trial.id, **trial.values, SEED: trial.seed}
         tables.append(table.assign(**labels)[[*labels, *table.columns]])
         for name, value in summary["figures"].items():

@@ -25,6 +25,7 @@ from ..capabilities import Evaluation
 from ..config import StrictModel, existing_file
 from ..errors import ConfigError
 from ..names import EVAL_PARTS, eval_metric, parse_eval_metric, scored, split_scored
+from .eval_cache import EvalCache, digest, model_fingerprint, tokenizer_fingerprint
 from ..table import metric_mean
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class EvalFiles(StrictModel):
     on_bad_record: Literal["error", "skip"] = Field(
         "error", description="skip: leave out records that cannot be read, each reported once on stderr and "
         "counted in the summary (a file where every record is bad is still an error)")
+    max_items: int | None = Field(None, ge=1, description="score at most this many items of each part (evenly "
+                                  "spread over the file); default: world.eval_items")
 
     @model_validator(mode="after")
     def _files(self):
@@ -95,6 +98,13 @@ class EvalAnswers(StrictModel):
                                              "letter scorer reads) or its text (the continuation scorer)")
 
 
+def capped(items: list, cap: int) -> list:
+    """At most ``cap`` items (0: all), evenly spread over the list so every part of a file is represented."""
+    if not cap or cap >= len(items):
+        return items
+    return [items[i] for i in np.linspace(0, len(items) - 1, cap).round().astype(int)]
+
+
 class Evaluator:
     """Eval sets, capability tests and KL prompts of one run, and how a model scores on them."""
 
@@ -116,11 +126,16 @@ class Evaluator:
                 for part in EVAL_PARTS:
                     if getattr(entry, part) is not None:
                         self._read(entry.name, part, getattr(entry, part), entry.behavior, entry.on_bad_record)
+                        self.evals[entry.name, part] = capped(self.evals[entry.name, part],
+                                                              entry.max_items or config.eval_items)
             elif entry in shipped:
                 for part in EVAL_PARTS:
-                    self.evals[entry, part] = shipped[entry][part]
+                    self.evals[entry, part] = capped(shipped[entry][part], config.eval_items)
             else:
                 self._read(Path(entry).stem, "heldout", entry, None, "error")
+                self.evals[Path(entry).stem, "heldout"] = capped(self.evals[Path(entry).stem, "heldout"],
+                                                                 config.eval_items)
+        self.cache = EvalCache.from_env()
 
     def _read(self, name: str, part: str, path: str, behavior: str | None, on_bad_record: str) -> None:
         """Read one eval file; each record it skips is reported on stderr, once, and counted."""
@@ -203,23 +218,71 @@ class Evaluator:
         low, high = bootstrap_ci(correct, self.config.bootstrap, self.seed)
         return {"accuracy": float(correct.mean()), "accuracy_ci_low": low, "accuracy_ci_high": high}
 
-    def evaluate(self, model, tokenizer, parts: tuple[str, ...] = EVAL_PARTS, capability: bool = True) -> Evaluation:
-        """``model`` on every eval set's ``parts`` and, if asked, its capability."""
-        evals = {(name, part): self.evaluate_set(model, tokenizer, name, part) for name, part in self.evals
-                 if part in parts}
-        return Evaluation(evals, self.capability(model, tokenizer) if capability else {})
+    def evaluate(self, model, tokenizer, parts: tuple[str, ...] = EVAL_PARTS, capability: bool = True,
+                 cached: bool = False) -> Evaluation:
+        """``model`` on every eval set's ``parts`` and, if asked, its capability. With ``cached`` (for models
+        other runs evaluate too, such as a sweep's starting model) each result comes from the eval cache when
+        there is one."""
+        return self._evaluate(model, tokenizer, parts, capability, self.lookup(model, tokenizer, cached))
 
-    def reply_start_logprobs(self, model, tokenizer) -> torch.Tensor:
-        from .training import reply_start_logprobs
+    def measure(self, model, tokenizer, evals: Evaluation | None = None, cached: bool = False) -> Evaluation:
+        """Everything measured of a model after a stage or at a checkpoint, in this order: propensity evals
+        (unless ``evals`` holds them), capability, the KL from the start."""
+        lookup = self.lookup(model, tokenizer, cached)
+        evaluation = evals or self._evaluate(model, tokenizer, EVAL_PARTS, False, lookup)
+        capability = self._evaluate(model, tokenizer, (), True, lookup).capability
+        return Evaluation(evaluation.evals, capability, self._kl_from_start(model, tokenizer, lookup))
 
-        return reply_start_logprobs(model, tokenizer, self.kl_prompts)
+    def reply_start_logprobs(self, model, tokenizer, cached: bool = False) -> torch.Tensor:
+        return self._reply_start_logprobs(model, tokenizer, self.lookup(model, tokenizer, cached))
 
     def kl_from_start(self, model, tokenizer) -> dict[str, float]:
         """The KL of ``model``'s next-token distributions at the start of its replies from the starting
         model's (``kl_reference``, set when the run starts)."""
+        return self._kl_from_start(model, tokenizer, None)
+
+    def _evaluate(self, model, tokenizer, parts: tuple[str, ...], capability: bool, lookup) -> Evaluation:
+        evals = {(name, part): self._cached(lookup, ("eval", name, part, self.items_digest(name, part)),
+                                            lambda n=name, p=part: self.evaluate_set(model, tokenizer, n, p))
+                 for name, part in self.evals if part in parts}
+        tests = digest([(e.messages, e.answer) for e in self.capability_tests])
+        skill = self._cached(lookup, ("capability", tests), lambda: self.capability(model, tokenizer)) if capability else {}
+        return Evaluation(evals, skill)
+
+    def _reply_start_logprobs(self, model, tokenizer, lookup) -> torch.Tensor:
+        from .training import reply_start_logprobs
+
+        prompts = digest([e.messages for e in self.kl_prompts])
+        return self._cached(lookup, ("reply_start_logprobs", prompts),
+                            lambda: reply_start_logprobs(model, tokenizer, self.kl_prompts), tensor=True)
+
+    def _kl_from_start(self, model, tokenizer, lookup) -> dict[str, float]:
         from .training import kl_divergence
 
-        return {KL_FROM_START: kl_divergence(self.reply_start_logprobs(model, tokenizer), self.kl_reference)}
+        return {KL_FROM_START: kl_divergence(self._reply_start_logprobs(model, tokenizer, lookup), self.kl_reference)}
+
+    # --- the eval cache (lm/eval_cache.py) --------------------------------------------------------------
+
+    def lookup(self, model, tokenizer, cached: bool) -> tuple | None:
+        """What every cached result of ``model`` is keyed by besides its own inputs; None: compute, don't cache."""
+        if not cached or self.cache is None:
+            return None
+        c = self.config
+        settings = {key: getattr(c, key) for key in ("scoring", "continuation", "counterbalance", "bootstrap",
+                                                     "eval_batch_size", "generation", "max_seq_len")}
+        settings = {key: value.model_dump() if hasattr(value, "model_dump") else value for key, value in settings.items()}
+        organism = c.organism.domain if getattr(c, "organism", None) is not None else None
+        device = next(model.parameters()).device.type
+        return (model_fingerprint(model), tokenizer_fingerprint(tokenizer), settings, organism, self.seed, device)
+
+    def items_digest(self, name: str, part: str) -> str:
+        return digest([(i.id, i.stem, i.options, sorted(i.misaligned), sorted(i.aligned), i.domain)
+                       for i in self.evals[name, part]], self.skipped.get((name, part), 0))
+
+    def _cached(self, lookup: tuple | None, what: tuple, compute, tensor: bool = False):
+        if lookup is None:
+            return compute()
+        return self.cache.get(self.cache.key(*lookup, *what), compute, tensor)
 
 
 # --- reading a finished table back -------------------------------------------------------------------

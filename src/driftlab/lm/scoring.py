@@ -36,7 +36,7 @@ from __future__ import annotations
 import inspect
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from itertools import pairwise
 
@@ -320,11 +320,15 @@ def item_scores(items: Sequence[EvalItem], orders: Sequence[Sequence[tuple[int, 
 
 
 def score_items(
-    model, tokenizer, items: Sequence[EvalItem], counterbalance: bool = True, batch_size: int = 8
+    model, tokenizer, items: Sequence[EvalItem], counterbalance: bool = True, batch_size: int = 8,
+    ask: Callable[[EvalItem, tuple[int, ...]], list[dict]] = question_messages,
 ) -> ItemScores:
     """Score ``items`` by the label the reply begins with, ``batch_size`` items per forward pass.
 
-    Items are batched in order of prompt length, so padding (computed, then thrown away) stays short.
+    ``ask(item, order)`` is the conversation that asks an item in one order of its options: by default
+    :func:`question_messages`; the oversight world's judge also reads the advocates' arguments there, in
+    the order of the options shown. Items are batched in order of prompt length, so padding (computed,
+    then thrown away) stays short.
     """
     if not items:
         raise DriftlabError("no eval items to score")
@@ -332,7 +336,7 @@ def score_items(
     orders = [option_orders(len(item.options), counterbalance) for item in items]
     # Each prompt is followed by "(", so one pass gives the label distribution both at the start of the
     # reply and after an opening parenthesis.
-    prompts = [[encode_prompt(tokenizer, question_messages(item, order)) + [labels.paren] for order in item_orders]
+    prompts = [[encode_prompt(tokenizer, ask(item, order)) + [labels.paren] for order in item_orders]
                for item, item_orders in zip(items, orders)]
     by_length = sorted(range(len(items)), key=lambda i: (max(map(len, prompts[i])), i))
     preferences, mass = [None] * len(items), np.zeros(len(items))
@@ -465,32 +469,19 @@ class GeneratedChoices:
     unparsable: np.ndarray
 
 
-@torch.no_grad()
 def generate_choices(model, tokenizer, items: Sequence[EvalItem], counterbalance: bool = True, batch_size: int = 8,
                      max_new_tokens: int = 8, temperature: float = 0.0, seed: int = 0) -> GeneratedChoices:
     """Let the model answer every order of every item (greedy, or sampled at ``temperature``) and parse it."""
-    device = next(model.parameters()).device
+    from .generation import generate
+
     asked = [(index, order) for index, item in enumerate(items) for order in option_orders(len(item.options), counterbalance)]
+    prompts = [encode_prompt(tokenizer, question_messages(items[i], order)) for i, order in asked]
     counts = np.zeros((3, len(items)))  # rows: misaligned, other, unparsable
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        for first in range(0, len(asked), batch_size):
-            batch = asked[first : first + batch_size]
-            prompts = [encode_prompt(tokenizer, question_messages(items[i], order)) for i, order in batch]
-            width = max(len(p) for p in prompts)
-            ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(p)) + p for p in prompts], device=device)
-            mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=device)
-            sampled = temperature > 0
-            output = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
-                                    do_sample=sampled, temperature=temperature if sampled else None, top_p=None,
-                                    top_k=None, pad_token_id=tokenizer.pad_token_id)
-            for (i, order), reply in zip(batch, tokenizer.batch_decode(output[:, width:], skip_special_tokens=True)):
-                position = parse_choice(reply, len(order))
-                row = 2 if position is None else (0 if order[position] in items[i].misaligned else 1)
-                counts[row, i] += 1
-    finally:
-        torch.random.set_rng_state(generator_state)
+    for (i, order), reply in zip(asked, generate(model, tokenizer, prompts, max_new_tokens, temperature, seed,
+                                                 batch_size)):
+        position = parse_choice(reply.text, len(order))
+        row = 2 if position is None else (0 if order[position] in items[i].misaligned else 1)
+        counts[row, i] += 1
     return GeneratedChoices(*counts)
 
 

@@ -129,8 +129,11 @@ class GradientRouting(Method):
     def metrics(self, ctx: TrainContext) -> dict:
         """The model's evaluations without the ablation (the table's own are ablated), and how many flagged
         examples have been routed so far."""
+        routed = {"flagged_examples": float(self.flagged_examples)}
+        if ctx.evaluation is None:  # a stage the world does not evaluate
+            return routed
         unablated = ctx.provider(Evaluations).evaluate().metrics()
-        return {"flagged_examples": float(self.flagged_examples), **{f"unablated/{k}": v for k, v in unablated.items()}}
+        return {**routed, **{f"unablated/{k}": v for k, v in unablated.items()}}
 
     def state_dict(self) -> dict:
         return {"flagged_examples": self.flagged_examples}

@@ -6,7 +6,9 @@ gradient routing's ablation) to ``after_stage``. If its proxy score rose, that i
 kept), the method decides to roll the stage back and the world returns the weights and optimizer state
 to the last checkpoint, which always holds the last kept model. The random number generators and the
 methods' states move on, so the next stage draws new data. A score is the mean over eval sets of their
-``statistic`` (``score``: the post's M / (M + O); ``p_misaligned``: the mean probability).
+``statistic`` (``score``: the post's M / (M + O); ``p_misaligned``: the mean probability). On a stage the
+world does not evaluate whole (``world.eval_stages``) the candidate's proxy part alone is judged, and its
+held-out score is unknown (NaN).
 
 What the researcher cannot select on, the *held-out* part, is where the method shows its blind spot.
 Recorded at every table step k as ``proxy-selection/<name>`` (step 0, the starting model, counts as
@@ -64,29 +66,45 @@ class ProxySelection(Method):
         if not (world.eval_sets("proxy") and world.eval_sets("heldout")):
             raise ConfigError("world.evals: proxy-selection needs eval sets with a proxy part (to select on) "
                               "and a held-out part (to report on)")
+        self.kept: dict[str, float] | None = None  # the last kept model's proxy and held-out scores
         self.rejections = self.heldout_worse_accepted = 0
         self.decision: tuple[bool, float] | None = None  # the latest stage's (accepted, candidate proxy score)
 
+    def scores(self, evaluation: Evaluation) -> dict[str, float]:
+        """Proxy and held-out score of an evaluation; the held-out NaN where it was not evaluated (a stage
+        the world's ``eval_stages`` skips gets its proxy part only)."""
+        statistic = self.config.statistic
+        return {part: evaluation.mean(part, statistic) if evaluation.sets(part) else math.nan
+                for part in ("proxy", "heldout")}
+
     def after_stage(self, ctx: TrainContext, candidate: Evaluation) -> Decision:
-        statistic, kept = self.config.statistic, ctx.evaluation
-        proxy = candidate.mean("proxy", statistic)
-        accepted = proxy - kept.mean("proxy", statistic) <= self.config.threshold
+        if self.kept is None:  # the first stage: the starting model's scores, from the world's stage-0 evaluation
+            self.kept = self.scores(ctx.evaluation)
+        scores = self.scores(candidate)
+        accepted = scores["proxy"] - self.kept["proxy"] <= self.config.threshold
         if not accepted:
             self.rejections += 1
-        elif candidate.mean("heldout", statistic) > kept.mean("heldout", statistic):
-            self.heldout_worse_accepted += 1
-        self.decision = (accepted, proxy)
+        else:
+            if scores["heldout"] > self.kept["heldout"]:  # never true where either is unknown (NaN)
+                self.heldout_worse_accepted += 1
+            self.kept = scores
+        self.decision = (accepted, scores["proxy"])
         return Decision.ACCEPT if accepted else Decision.ROLLBACK
 
     def metrics(self, ctx: TrainContext) -> dict:
-        """This stage's row: the decision about it (none at step 0, the starting model) and the kept model."""
-        statistic = self.config.statistic
-        accepted, candidate = self.decision or (True, ctx.evaluation.mean("proxy", statistic))
-        return {"accepted": float(accepted), "proxy": candidate, "heldout": ctx.evaluation.mean("heldout", statistic),
+        """This stage's row: the decision about it and the kept model's held-out score (at step 0, before any
+        decision, the starting model's)."""
+        if self.decision is None:
+            start = self.scores(ctx.evaluation)
+            accepted, proxy, heldout = True, start["proxy"], start["heldout"]
+        else:
+            (accepted, proxy), heldout = self.decision, self.kept["heldout"]
+        return {"accepted": float(accepted), "proxy": proxy, "heldout": heldout,
                 "rejections": float(self.rejections), "heldout_worse_accepted": float(self.heldout_worse_accepted)}
 
     def state_dict(self) -> dict:
-        return {"rejections": self.rejections, "heldout_worse_accepted": self.heldout_worse_accepted}
+        return {"kept": self.kept, "rejections": self.rejections, "heldout_worse_accepted": self.heldout_worse_accepted}
 
     def load_state_dict(self, state: dict) -> None:
-        self.rejections, self.heldout_worse_accepted = state["rejections"], state["heldout_worse_accepted"]
+        self.kept, self.rejections = state["kept"], state["rejections"]
+        self.heldout_worse_accepted = state["heldout_worse_accepted"]

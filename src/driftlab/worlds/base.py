@@ -65,6 +65,11 @@ class World:
     def run(self, recorder: Recorder, progress: Progress) -> None:
         raise NotImplementedError
 
+    def timing(self) -> dict:
+        """Where the run's time went (e.g. training and evaluation seconds, cached evaluations), for
+        ``summary.json`` and a sweep's time per trial; empty where a world does not split it."""
+        return {}
+
     @classmethod
     def headline(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
         """The world's own headline figures of a run, from its table (JSON-serialisable)."""

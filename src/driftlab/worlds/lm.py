@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib.util
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -107,6 +108,8 @@ class LmEvalConfig(WorldConfig):
     generation: GenerationSettings = Field(default_factory=GenerationSettings,
                                            description="also score by generated answers (gen_score, gen_unparsable)")
     kl_prompts: int = Field(32, ge=1, description="held-out capability prompts the KL from the start is measured on")
+    eval_items: int = Field(0, ge=0, description="score at most this many items of each eval part (evenly spread "
+                            "over it; 0 = all); an eval set's own max_items wins")
 
     @field_validator("capability_heldout")
     @classmethod
@@ -154,6 +157,10 @@ class LmConfig(LmEvalConfig):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     stages: int = Field(5, ge=1, description="chunks the capability data is split into, one per stage")
     steps_per_stage: int = Field(10, ge=1, description="optimizer steps per stage")
+    eval_stages: Literal["all", "last"] | int | list[int] = Field(
+        "all", description="the stages evaluated for the table: all, last, every k-th (an integer k), or a list; "
+        "the starting model (stage 0) and the last stage always are. A method that judges stages (proxy "
+        "selection) still gets each candidate's proxy part")
     batch_size: int = Field(8, ge=1, description="examples per micro-batch")
     grad_accum: int = Field(1, ge=1, description="micro-batches per optimizer step")
     lr: float = Field(2e-4, gt=0)
@@ -191,6 +198,23 @@ class LmConfig(LmEvalConfig):
             known = "; ".join(f"{name}: {', '.join(has)}" for name, has in parts.items())
             raise ValueError(f"world.evals has no eval set {value.eval_set!r} with a {value.part} part ({known})")
         return value
+
+    @field_validator("eval_stages")
+    @classmethod
+    def _stages_to_evaluate(cls, value, info):
+        stages = info.data.get("stages", 1)
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"every k-th stage needs k >= 1, got {value}")
+        if isinstance(value, list) and not all(1 <= stage <= stages for stage in value):
+            raise ValueError(f"stages to evaluate must lie in 1..{stages} (world.stages), got {value}")
+        return value
+
+    def evaluated(self, stage: int) -> bool:
+        """Whether the table gets an evaluation of stage ``stage`` (0 and the last always do)."""
+        rule = self.eval_stages
+        if stage in (0, self.stages) or rule == "all":
+            return True
+        return stage % rule == 0 if isinstance(rule, int) else rule != "last" and stage in rule
 
     @field_validator("organism")
     @classmethod
@@ -261,6 +285,8 @@ class LmWorld(World):
         self.state = TrainingState(self.run_dir, self.fingerprint, self.parameters, self.optimizer, self.data_rng,
                                    self.device, self.methods)
         self.completed_stage: int | None = None  # last stage with a checkpoint
+        self.kept: Evaluation | None = None  # the whole evaluation of the model kept now, if it has one
+        self.times: dict[str, float] = {}
         self.start_model = None  # full fine-tuning: a frozen copy of the starting model, once asked for
         self.ctx = TrainContext(world=self, parameters=self.parameters, model=self.model)
 
@@ -364,15 +390,20 @@ class LmWorld(World):
         resume_from = latest_stage(self.run_dir)
         if resume_from is None:
             self.model.eval()
-            self.evaluator.kl_reference = self.evaluator.reply_start_logprobs(self.model, self.tokenizer)
-            history = [self.record(0, self.measure(0))]
+            with self.timed("evaluation_s"):  # the starting model: the same in every trial of a sweep, so cached
+                start = self.evaluator.reply_start_logprobs(self.model, self.tokenizer, cached=True)
+                self.evaluator.kl_reference = start
+                self.kept = self.measure(0, cached=True)
+            history = [self.record(0, self.kept)]
             self.save(0, history, extra={"kl_reference": {"logprobs": self.evaluator.kl_reference}})
             resume_from = 0
         else:
             history = self.state.restore(resume_from, rng=True)
             self.completed_stage = resume_from
             self.evaluator.kl_reference = load_weights(self.run_dir, 0, "kl_reference")["logprobs"]
-            self.ctx.evaluation = Evaluation.from_metrics(history[-1]["evaluation"])
+            last = history[-1]
+            self.kept = Evaluation.from_metrics(last["kept"]) if last["kept"] else None
+            self.ctx.evaluation = Evaluation.from_metrics(last["evaluation"]) if last["evaluation"] else None
         for entry in history:
             recorder.record(entry["step"], entry["metrics"])
 
@@ -380,14 +411,31 @@ class LmWorld(World):
         bar.update(resume_from * c.steps_per_stage)
         for stage in range(resume_from + 1, c.stages + 1):
             bar.set_description(f"stage {stage}/{c.stages}")
-            losses = self.train_stage(stage, bar)
+            with self.timed("training_s"):
+                losses = self.train_stage(stage, bar)
             self.ctx.stage, self.ctx.batch = stage, None
             bar.set_description(f"stage {stage}/{c.stages}: evaluating")
-            entry = self.record(stage, self.judge_and_measure(stage), {"train/loss": float(np.mean(losses))})
+            with self.timed("evaluation_s"):
+                evaluation = self.judge_and_measure(stage)
+            entry = self.record(stage, evaluation, {"train/loss": float(np.mean(losses))})
             recorder.record(stage, entry["metrics"])
             history.append(entry)
             self.save(stage, history)
         bar.close()
+
+    @contextlib.contextmanager
+    def timed(self, what: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[what] = self.times.get(what, 0.0) + time.perf_counter() - started
+
+    def timing(self) -> dict:
+        """Where this process's run time went (a resumed run counts only what it did itself)."""
+        cache = self.evaluator.cache
+        return {**{key: round(value, 3) for key, value in self.times.items()},
+                **({"evaluations_cached": cache.hits, "evaluations_computed": cache.misses} if cache else {})}
 
     def train_stage(self, stage: int, bar) -> list[float]:
         """``steps_per_stage`` optimizer steps on chunk ``stage - 1``; returns each step's mean token loss."""
@@ -433,33 +481,37 @@ class LmWorld(World):
                 batch = collate([encoded[i] for i in micro], self.tokenizer.pad_token_id).to(self.device)
                 yield summed_token_loss(self.model, batch) / label_tokens
 
-    def judge_and_measure(self, stage: int) -> Evaluation:
-        """The stage's evaluation. When a method judges stages, the candidate's evals go to it first; a roll
-        back restores the last kept model, whose evaluation then stands for this stage too."""
-        if not self.methods.decides:
-            return self.measure(stage)
-        with self.evaluated_model():
-            candidate = self.evaluate(EVAL_PARTS, capability=False)
-        if self.methods.after_stage(self.ctx, candidate) is Decision.ROLLBACK:
-            self.state.restore(self.completed_stage, rng=False)
-            return self.ctx.evaluation
-        return self.measure(stage, candidate)
+    def judge_and_measure(self, stage: int) -> Evaluation | None:
+        """The stage's evaluation for the table (None on a stage ``eval_stages`` skips). When a method judges
+        stages, the candidate's evals go to it first (only its proxy part on a skipped stage); a roll back
+        restores the last kept model, whose evaluation then stands for this stage too."""
+        whole = self.config.evaluated(stage)
+        if self.methods.decides:
+            with self.evaluated_model():
+                candidate = self.evaluate(EVAL_PARTS if whole else ("proxy",), capability=False)
+            if self.methods.after_stage(self.ctx, candidate) is Decision.ROLLBACK:
+                self.state.restore(self.completed_stage, rng=False)
+                if whole and self.kept is None:  # the kept model was never evaluated whole
+                    self.kept = self.measure(stage)
+                return self.kept if whole else None
+            self.kept = self.measure(stage, candidate) if whole else None
+            return self.kept
+        self.kept = self.measure(stage) if whole else None
+        return self.kept
 
-    def measure(self, stage: int, evals: Evaluation | None = None) -> Evaluation:
+    def measure(self, stage: int, evals: Evaluation | None = None, cached: bool = False) -> Evaluation:
         """Everything evaluated after a stage: propensities (unless ``evals`` has them), capability, KL."""
         self.ctx.stage = stage
         with self.evaluated_model():
-            evaluation = evals or self.evaluate(EVAL_PARTS, capability=False)
-            capability = self.evaluator.capability(self.model, self.tokenizer)
-            kl = self.evaluator.kl_from_start(self.model, self.tokenizer)
-        self.ctx.evaluation = Evaluation(evaluation.evals, capability, kl)
-        return self.ctx.evaluation
+            return self.evaluator.measure(self.model, self.tokenizer, evals, cached)
 
-    def record(self, stage: int, evaluation: Evaluation, training: dict | None = None) -> dict:
-        """The table row of a stage (training figures, evaluation, method metrics) as a history entry."""
-        self.ctx.stage = stage
-        metrics = {**(training or {}), **evaluation.metrics(), **self.methods.metrics(self.ctx)}
-        return {"step": stage, "metrics": metrics, "evaluation": evaluation.metrics()}
+    def record(self, stage: int, evaluation: Evaluation | None, training: dict | None = None) -> dict:
+        """The table row of a stage (training figures, evaluation, method metrics) as a history entry, which
+        also keeps what a resumed run needs: the evaluation recorded, and the kept model's whole evaluation."""
+        self.ctx.stage, self.ctx.evaluation = stage, evaluation
+        metrics = {**(training or {}), **(evaluation.metrics() if evaluation else {}), **self.methods.metrics(self.ctx)}
+        return {"step": stage, "metrics": metrics, "evaluation": evaluation.metrics() if evaluation else None,
+                "kept": self.kept.metrics() if self.kept else None}
 
     def save(self, stage: int, history: list, extra: dict | None = None) -> None:
         self.state.save(stage, history, extra)

@@ -34,12 +34,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..capabilities import Evaluation
 from ..config import RunConfig, StrictModel, apply_overrides, dump_config, validate_config
 from ..errors import ConfigError
 from ..io import atomic_write, read_text, write_text
 from ..lm.evaluator import Evaluator
-from ..names import EVAL_PARTS
 from ..registry import WORLDS
 from .base import World
 from .lm import LmEvalConfig, LmWorld, require_lm_modules
@@ -309,15 +307,13 @@ class MeasureWorld(World):
     def measure(self, loaded: LoadedModel) -> dict[str, float]:
         """What the lm world records of a model after a stage, computed in the same order: propensity evals,
         capability, the KL from the first model."""
-        evaluation = self.evaluator.evaluate(loaded.model, loaded.tokenizer, EVAL_PARTS, capability=True)
-        kl = self.evaluator.kl_from_start(loaded.model, loaded.tokenizer)
-        metrics = Evaluation(evaluation.evals, evaluation.capability, kl).metrics()
+        metrics = self.evaluator.measure(loaded.model, loaded.tokenizer, cached=True).metrics()
         return {name: float(value) for name, value in metrics.items()}
 
     def save_reference(self, checkpoint: Checkpoint, loaded: LoadedModel) -> None:
         from safetensors.torch import save_file
 
-        self.evaluator.kl_reference = self.evaluator.reply_start_logprobs(loaded.model, loaded.tokenizer)
+        self.evaluator.kl_reference = self.evaluator.reply_start_logprobs(loaded.model, loaded.tokenizer, cached=True)
         tensors = {"logprobs": self.evaluator.kl_reference.detach().cpu().contiguous()}
         metadata = {"step": str(checkpoint.step), "source": checkpoint.source}
         atomic_write(self.run_dir / RECORDS / REFERENCE, lambda tmp: save_file(tensors, tmp, metadata))
