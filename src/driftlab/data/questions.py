@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .loaders import BadRecord, _parse_records, _text
 from .shipped import capability_dataset
-from .types import item_problem
+from .types import MAX_OPTIONS
 
 REPLY_INSTRUCTION = re.compile(r"\s*Reply (?:with|like)\b.*$", re.DOTALL)
 
@@ -65,12 +65,12 @@ def read_question_file(path: str | Path, on_bad_record: str = "error") -> Questi
         wrong = record.get("wrong")
         wrong = [wrong] if isinstance(wrong, str) else wrong
         if not (isinstance(wrong, list) and wrong and all(isinstance(w, str) and w.strip() for w in wrong)):
-            raise BadRecord(f"{where}: 'wrong' must be a wrong answer or a non-empty list of them (non-empty strings)")
+            raise BadRecord(f"{where}: 'wrong' must be a non-empty string or a non-empty list of them")
         answers = (correct, *(w.strip() for w in wrong))
         if len({a.casefold() for a in answers}) < len(answers):
             raise BadRecord(f"{where}: the same answer appears twice among 'correct' and 'wrong'")
-        if problem := item_problem(answers, frozenset(range(1, len(answers))), frozenset({0})):
-            raise BadRecord(f"{where}: {problem.replace('option', 'answer')}")
+        if len(answers) > MAX_OPTIONS:
+            raise BadRecord(f"{where}: {len(answers) - 1} wrong answers; at most {MAX_OPTIONS - 1} (labels A-Z)")
         value = record.get("id", f"{path.stem}-{index}")
         if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
             raise BadRecord(f"{where}: 'id' must be a non-empty string or an integer")

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from ..config import StrictModel, WorldConfig
+from ..config import StrictModel, WorldConfig, existing_file
 from ..data.types import EvalItem
 from ..errors import ConfigError
 from ..layout import ARGUMENTS
@@ -45,7 +45,7 @@ from ..names import OVERSIGHT, PROTOCOLS, oversight_metric, parse_oversight_metr
 from ..registry import WORLDS
 from ..table import metric_mean
 from .base import Comparison, World
-from .lm import builtin_or_file, require_lm_modules
+from .lm import require_lm_modules
 
 if TYPE_CHECKING:
     from ..data.questions import Question
@@ -93,7 +93,7 @@ class OversightConfig(WorldConfig):
     @field_validator("questions")
     @classmethod
     def _questions_file(cls, value: str) -> str:
-        return builtin_or_file(value)
+        return value if value == "builtin" else existing_file(value, "questions")
 
     @field_validator("protocols")
     @classmethod
@@ -126,6 +126,10 @@ class Case(EvalItem):
     protocol: str = "alone"
     correct: int = 0
     arguments: tuple[Argument, ...] = ()
+
+    def __post_init__(self) -> None:
+        """No checks: answers such as "1" or "A" are data here (an eval item refuses them as the mark of choice
+        lines read as answers), and the option sets are right by construction."""
 
     @property
     def argued(self) -> str | None:
@@ -336,8 +340,6 @@ class OversightWorld(World):
         from ..data.questions import builtin_questions, read_question_file
 
         require_lm_modules(self.name)
-        if self.methods.methods:
-            raise ConfigError("methods: world oversight trains nothing, so it runs no methods")
         c = self.config
         self.skipped = 0
         if c.questions == "builtin":
