@@ -175,7 +175,7 @@ def test_ewc_and_gradient_projection_run_on_the_alignment_data():
 
 def test_methods_that_need_what_this_world_lacks_are_refused():
     for method, missing in [({"name": "detector-bias-tax", "tax": 0.1}, "DetectorEvasion"),
-                            ({"name": "kl-to-base", "weight": 1.0}, "ChatTraining"),
+                            ({"name": "kl-to-base", "weight": 1.0}, "OutputDistributions, ReferenceOutputs"),
                             ({"name": "inoculation-prompt"}, "ChatTraining")]:
         with pytest.raises(ConfigError, match=f"does not support world 'simplicity': it needs .*{missing}"):
             validate_config({"name": "t", "world": world(), "methods": [method]})

@@ -78,6 +78,17 @@ class ReferenceOutputs(Protocol):
 
 
 @runtime_checkable
+class OutputDistributions(Protocol):
+    """The output distributions of a model (the world's model, or the one ``reference_model()`` gives) on
+    examples as :class:`AlignmentExamples` gives them: log-probabilities [..., K] over K outcomes at each
+    position that has one, and a 0/1 mask [...] of the positions that count. The lm world: next-token
+    distributions at every token of chat examples ([B, T, vocab], the attention mask); a batched toy world:
+    each replica's distribution per example, replicas first ([R, n, K], a mask of ones)."""
+
+    def output_log_probs(self, model: torch.nn.Module, examples: list) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+@runtime_checkable
 class Evaluations(Protocol):
     """The world's evaluations of the model *as it is now* (no method's ``before_eval`` applied): propensity
     evals by set and part, and capability."""

@@ -44,17 +44,24 @@ class RecordSchedule(StrictModel):
 
     schedule: Literal["log", "every"] = "log"
     points: int = Field(100, gt=1, description="number of log-spaced steps (schedule: log)")
+    interval: int = Field(
+        0, ge=0, description="schedule log: also every this many steps (0: none), for the late dynamics a log "
+        "schedule records sparsely",
+    )
 
     def count(self, total: int) -> int:
         """At most how many steps ``steps(total)`` records, without listing them (for memory estimates)."""
-        return total + 1 if self.schedule == "every" else min(total + 1, self.points)
+        if self.schedule == "every":
+            return total + 1
+        return min(total + 1, self.points + (total // self.interval + 1 if self.interval else 0))
 
     def steps(self, total: int) -> np.ndarray:
         """Sorted unique steps in [0, total] to record; always includes 0 and ``total``."""
         if self.schedule == "every" or total + 1 <= self.points:
             return np.arange(total + 1)
         logged = np.unique(np.round(np.logspace(0, np.log10(total), self.points - 1)).astype(np.int64))
-        return np.concatenate([[0], logged])
+        regular = np.arange(0, total + 1, self.interval) if self.interval else np.zeros(0, np.int64)
+        return np.union1d(np.concatenate([[0], logged]), regular)
 
 
 def existing_file(value: str, what: str) -> str:

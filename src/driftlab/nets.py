@@ -14,7 +14,7 @@ replica in a larger batch to float32 rounding only (about 1e-7 after hundreds of
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -48,6 +48,27 @@ def torch_threads(threads: int):
 def spread(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """[R] values shaped to broadcast onto a tensor whose first dimension is the replica."""
     return values.reshape(-1, *([1] * (like.dim() - 1)))
+
+
+def snapshot(tensors: Iterable[torch.Tensor]) -> list[torch.Tensor]:
+    """Detached copies of tensors whose first dimension is the replica: a rollback point or an anchor."""
+    return [t.detach().clone() for t in tensors]
+
+
+@torch.no_grad()
+def restore(tensors: Iterable[torch.Tensor], saved: Iterable[torch.Tensor], where: torch.Tensor) -> None:
+    """Put ``saved``'s values back into ``tensors`` (in place) for the replicas where ``where`` [R] is true;
+    the other replicas keep theirs. Parameters and an optimizer's per-replica state alike."""
+    for tensor, value in zip(tensors, saved, strict=True):
+        tensor.copy_(torch.where(spread(where, tensor), value, tensor))
+
+
+def optimizer_state(optimizer) -> list[torch.Tensor]:
+    """The optimizer's per-replica state (Adam's moments, SGD's momentum) in a fixed order: what a rollback
+    restores with the parameters. Scalar state, such as Adam's step count, is shared by every replica and
+    left alone, so bias correction counts the steps attempted."""
+    inner = getattr(optimizer, "optimizer", optimizer)  # ReplicaWeightDecay wraps one
+    return [v for state in inner.state.values() for v in state.values() if torch.is_tensor(v) and v.dim() > 0]
 
 
 class BatchedMLP(torch.nn.Module):
@@ -157,7 +178,7 @@ class ReplicaStream:
                  generators: Sequence[torch.Generator], batch: int, base: Sequence[int] | None = None,
                  chunk: int = 64):
         self.draw, self.generators, self.batch, self.chunk = draw, list(generators), batch, chunk
-        self.base = torch.arange(len(self.generators)) if base is None else torch.as_tensor(list(base))
+        self.base = None if base is None else torch.as_tensor(list(base))
         self.position = chunk
         self.drawn: list[torch.Tensor] = []
 
@@ -166,6 +187,6 @@ class ReplicaStream:
             per_replica = [self.draw(self.chunk * self.batch, g) for g in self.generators]
             self.drawn = [torch.stack(parts).unflatten(1, (self.chunk, self.batch)) for parts in zip(*per_replica)]
             self.position = 0
-        step = tuple(t[:, self.position][self.base] for t in self.drawn)
+        step = tuple(t[:, self.position] if self.base is None else t[:, self.position][self.base] for t in self.drawn)
         self.position += 1
         return step

@@ -367,12 +367,14 @@ def _rate(value: tuple | None) -> str:
 
 def run_oversight(run: RunContents) -> str:
     """The oversight world's figures per protocol, and the wrong-side arguments the judge followed most."""
+    from .names import parse_oversight_metric
     from .plots.oversight import cells, table_lookup
 
+    names = pd.read_parquet(run.directory / METRICS, columns=["metric"])["metric"].unique()
+    if not any(parse_oversight_metric(name) for name in names):
+        return ""
     metrics = pd.read_parquet(run.directory / METRICS)
     found = cells(metrics)
-    if not found:
-        return ""
     value = table_lookup(metrics)
 
     def number(protocol: str, statistic: str, side: str | None) -> str:
@@ -530,8 +532,27 @@ def sweep_oversight(sweep: SweepContents) -> str:
     return section("Oversight: fool rate against accuracy per protocol", *parts)
 
 
-SWEEP_SECTIONS = [sweep_trials, sweep_headline, sweep_oversight, sweep_methods, sweep_against_fields, sweep_curves,
-                  sweep_provenance, sweep_definition]
+def sweep_end_states(sweep: SweepContents) -> str:
+    """Where each end state of the probe world occurs over the grid (only for sweeps whose summaries have them)."""
+    from .plots.probe import end_state_table, phase_figures
+
+    if sweep.aggregates is None:
+        return ""
+    shares = end_state_table(sweep.aggregates, sweep.shown)
+    if shares.empty:
+        return ""
+    figures = [image(figure_png(figure), "Mean share of replicas in each end state across seeds, per grid point")
+               for figure in phase_figures(sweep.aggregates, sweep.shown)]
+    return section("End states: where each occurs", paragraph(
+        "Per grid point, the share of replicas that end aligned; misaligned and caught by the deployed probe; "
+        "misaligned with the deployed probe evaded but a fresh probe still reading it (obfuscated policy); or "
+        "misaligned and unreadable even by a fresh probe (obfuscated activations). Caught by recall: the probe "
+        "flags at least caught_at of the misaligned actions at its own threshold; by AUROC: it would at some "
+        "threshold."), table(shares), gallery(figures))
+
+
+SWEEP_SECTIONS = [sweep_trials, sweep_headline, sweep_oversight, sweep_end_states, sweep_methods,
+                  sweep_against_fields, sweep_curves, sweep_provenance, sweep_definition]
 
 
 def sweep_report(sweep_dir: Path) -> str:

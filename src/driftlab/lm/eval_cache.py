@@ -10,8 +10,8 @@ computation would not give.
 
 Entries are written whole under a temporary name and renamed; a lock file per key makes concurrent
 workers that want the same key wait for the first instead of computing it twice, and a killed worker
-releases its lock with its process. Sweeps put the cache in their own directory
-(``$DRIFTLAB_EVAL_CACHE``, which a user may also set to share one cache across runs).
+releases its lock with its process. Sweeps put the cache in their own directory unless
+``$DRIFTLAB_EVAL_CACHE`` names another (to share one across runs) or is ``off``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # torch is imported when a model is fingerprinted, not when a
     import torch
 
 CACHE_ENV = "DRIFTLAB_EVAL_CACHE"
+OFF = "off"  # DRIFTLAB_EVAL_CACHE=off: compute every evaluation (a sweep then shares nothing)
 CACHE_FORMAT = 1
 # The code an evaluation's value comes from: a change to any of these files is a new cache.
 SOURCES = ("chat.py", "evaluator.py", "scoring.py", "training.py")
@@ -76,8 +77,9 @@ class EvalCache:
 
     @classmethod
     def from_env(cls) -> EvalCache | None:
+        """The cache ``$DRIFTLAB_EVAL_CACHE`` names; none when it is unset or ``off``."""
         root = os.environ.get(CACHE_ENV)
-        return cls(Path(root)) if root else None
+        return cls(Path(root)) if root and root != OFF else None
 
     def key(self, *parts: Any) -> str:
         return digest(self.code, *parts)

@@ -302,6 +302,18 @@ def inspect_model_dir(path: str | Path, where: str) -> ModelDir:
                     config.get("base_model_name_or_path") if adapter else None)
 
 
+def check_chat_model(model: ModelDir, where: str, base: str | None, give_base: str) -> None:
+    """Refuse a directory that cannot load as a chat model: a tokenizer without a chat template, or a PEFT
+    adapter or a model saved without a tokenizer when no ``base`` is given (``give_base`` says how to give one)."""
+    if model.tokenizer and not model.chat_template and not model.adapter:
+        raise ConfigError(f"{where}: {model.path}: its tokenizer has no chat template; driftlab needs a chat "
+                          "(instruct) model")
+    needs = "a PEFT adapter" if model.adapter else "saved without a tokenizer" if not model.tokenizer else None
+    if needs and base is None:
+        hint = f" (its adapter config names {model.base_hint})" if model.base_hint else ""
+        raise ConfigError(f"{where}: {model.path} is {needs}: give {give_base}, the model it was trained from{hint}")
+
+
 def model_skeleton(name: str, seed: int = 0, where: str = "world.model") -> torch.nn.Module:
     """The model ``name`` (tiny-random, smollm2, a directory, a hub name) built on the meta device: its
     parameters' names and shapes without reading or allocating any weights."""

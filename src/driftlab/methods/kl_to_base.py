@@ -1,11 +1,13 @@
-"""KL to base: a penalty on how far the model's next-token distributions on alignment data have moved
-from the starting model's, ``weight * mean KL(current || base)``.
+"""KL to base: a penalty on how far the model's output distributions on alignment data have moved from
+the starting model's, ``weight * mean KL(current || base)``.
 
 Each step takes ``examples`` alignment examples (the world's ``alignment_examples()``: in the lm world
-the proxy eval questions answered with the aligned option, in every option order), walking through them
-in order, and compares the two models' next-token distributions at every token of them (question and
-answer). The KL has the direction of the world's ``kl/from_start`` metric. Unlike L2-SP it does not care
-where the weights go, only that the behaviour on alignment data stays put.
+the proxy eval questions answered with the aligned option, in every option order; in a batched toy world
+situations labelled with the aligned action), walking through them in order, and compares the two models'
+output distributions on them (the world's ``output_log_probs``: in the lm world the next-token
+distributions at every token, question and answer; in a toy world the action distribution, per replica).
+The KL has the direction of the lm world's ``kl/from_start`` metric. Unlike L2-SP it does not care where
+the weights go, only that the behaviour on alignment data stays put.
 
 The base model's outputs come from the world's ``reference_model()`` (in the lm world: with LoRA, the same
 weights with the adapters switched off, so no second copy of the model exists; with full fine-tuning, a
@@ -19,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..capabilities import AlignmentExamples, ChatTraining, ReferenceOutputs
+from ..capabilities import AlignmentExamples, OutputDistributions, ReferenceOutputs
 from ..config import MethodConfig
 from ..registry import METHODS
 from .base import Method, TrainContext, cyclic_batch
@@ -35,32 +37,32 @@ class KlToBaseConfig(MethodConfig):
 class KlToBase(Method):
     name = "kl-to-base"
     Config = KlToBaseConfig
-    requires = (AlignmentExamples, ChatTraining, ReferenceOutputs)
+    requires = (AlignmentExamples, OutputDistributions, ReferenceOutputs)
 
     def setup(self, ctx: TrainContext) -> None:
         self.examples = ctx.provider(AlignmentExamples).alignment_examples()
-        self.encode = ctx.provider(ChatTraining).encode
+        self.distributions = ctx.provider(OutputDistributions)
         self.reference = ctx.provider(ReferenceOutputs)
         self.reference.reference_model()  # while the weights are the starting ones
         self.last_kl = 0.0
 
     def kl(self, ctx: TrainContext):
-        """Mean over the tokens of this step's alignment examples of KL(current || base), differentiable."""
+        """Mean over the positions of this step's alignment examples of KL(current || base), differentiable;
+        per replica in a batched toy world."""
         import torch
 
-        batch = self.encode(cyclic_batch(self.examples, ctx.step, self.config.examples))
+        examples = cyclic_batch(self.examples, ctx.step, self.config.examples)
         with torch.no_grad(), self.reference.reference_model() as base_model:
-            base = base_model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
-        current = ctx.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
-        current, base = torch.log_softmax(current.float(), dim=-1), torch.log_softmax(base.float(), dim=-1)
-        per_token = (current.exp() * (current - base)).sum(dim=-1)
-        return per_token[batch.attention_mask.bool()].mean()
+            base, _ = self.distributions.output_log_probs(base_model, examples)
+        current, mask = self.distributions.output_log_probs(ctx.model, examples)
+        per_position = (current.exp() * (current - base)).sum(dim=-1) * mask
+        return ctx.replica_sum(per_position) / ctx.replica_sum(mask)
 
     def extra_loss(self, ctx: TrainContext):
         kl = self.kl(ctx)
-        self.last_kl = kl.item()
+        self.last_kl = kl.detach().cpu().numpy() if kl.dim() else kl.item()
         return self.config.weight * kl
 
     def metrics(self, ctx: TrainContext) -> dict:
-        """The KL of the stage's last step (0 before training)."""
+        """The KL of the last step (0 before training): one number, or one per replica."""
         return {"kl": self.last_kl}

@@ -16,7 +16,6 @@ import pandas as pd
 
 from ..names import PROTOCOLS, oversight_metric, parse_oversight_metric
 from ..registry import FIGURES
-from ..table import metric_mean
 from .common import new_figure
 
 # Per argued protocol, the figure's axes as (statistic, consultancy side): x, the accuracy when the correct
@@ -34,8 +33,9 @@ Lookup = Callable[[str, str, "str | None"], "tuple[float, float, float, bool] | 
 
 def table_lookup(table: pd.DataFrame) -> Lookup:
     """Figures of one run's table: the value, its bootstrap interval, and whether its cell gave a signal."""
-    final = {name: float(metric_mean(table, name).iloc[-1]) for name in set(table["metric"])
-             if parse_oversight_metric(name) is not None}
+    from ..worlds.oversight import cell_values
+
+    final = cell_values(table)
 
     def value(protocol: str, statistic: str, side: str | None = None):
         name = oversight_metric(protocol, statistic, side)

@@ -299,6 +299,15 @@ class LmWorld(World):
         encoded = encode_examples(self.tokenizer, examples, self.config.max_seq_len)
         return collate(encoded, self.tokenizer.pad_token_id).to(self.device)
 
+    def output_log_probs(self, model, examples) -> tuple[torch.Tensor, torch.Tensor]:
+        """Next-token log-probabilities of ``model`` at every token of ``examples`` and their attention mask
+        (provides capabilities.OutputDistributions)."""
+        import torch
+
+        batch = self.encode(examples)
+        logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+        return torch.log_softmax(logits.float(), dim=-1), batch.attention_mask
+
     def batch_examples(self, batch: list) -> int:  # provides capabilities.ExampleBatches
         return len(batch)
 

@@ -200,7 +200,7 @@ class MeasureWorld(World):
     def _check_directories(self) -> dict[int, ModelDir]:
         """Every directory still to measure (and every measured one still there: unchanged?), the base it
         needs, and one vocabulary across the series, from files and weightless skeletons alone."""
-        from ..lm.models import adapter_mismatch, inspect_model_dir, model_skeleton, output_size
+        from ..lm.models import adapter_mismatch, check_chat_model, inspect_model_dir, model_skeleton, output_size
 
         c = self.config
         dirs, sizes = {}, {}
@@ -215,14 +215,7 @@ class MeasureWorld(World):
                                       f"{checkpoint.step} was measured into {self.run_dir}; measure into a new output "
                                       f"directory, or delete {RECORDS}/step-{checkpoint.step}.json to measure it again")
                 continue
-            if model.tokenizer and not model.chat_template and not model.adapter:
-                raise ConfigError(f"{checkpoint.where}: {model.path}: its tokenizer has no chat template; driftlab "
-                                  "needs a chat (instruct) model")
-            needs = "a PEFT adapter" if model.adapter else "saved without a tokenizer" if not model.tokenizer else None
-            if needs and c.base is None:
-                hint = f" (its adapter config names {model.base_hint})" if model.base_hint else ""
-                raise ConfigError(f"{checkpoint.where}: {model.path} is {needs}: give base (--base), the model it "
-                                  f"was trained from{hint}")
+            check_chat_model(model, checkpoint.where, c.base, "base (--base)")
             dirs[checkpoint.step] = model
             if not model.adapter:
                 sizes[str(model.path)] = output_size(model_skeleton(str(model.path), where=checkpoint.where))

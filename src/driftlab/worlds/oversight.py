@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import StrictModel, WorldConfig, existing_file
 from ..data.types import EvalItem
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
 NO_SIGNAL = "no signal"
 SKIPPED = "questions/skipped"  # records of the questions file left out (on_bad_record: skip)
 RATES = ("accuracy", "fool_rate", "win_rate")  # what "no signal" replaces in the summary
-VALIDITY = ("label_mass", "order_consistency", "consistency_chance", "position_r2", "signal")
 MODEL_HELP = "tiny-random | smollm2 | a model directory | a PEFT adapter directory (with base) | a hub name"
 
 
@@ -70,6 +69,12 @@ class AdvocateSettings(ModelSettings):
     max_new_tokens: int = Field(64, ge=1, description="the longest argument, in tokens")
     temperature: float = Field(0.0, ge=0, description="0 = greedy; above 0, sampled with the run's seed")
 
+    @model_validator(mode="after")
+    def _base_with_model(self):
+        if self.base is not None and self.model is None:
+            raise ValueError("base without model: the advocate is the judge's model (and base) unless model is given")
+        return self
+
 
 class OversightConfig(WorldConfig):
     type: Literal["oversight"] = "oversight"
@@ -77,7 +82,7 @@ class OversightConfig(WorldConfig):
                            "JSONL file of {question, correct, wrong} records (README)")
     on_bad_record: Literal["error", "skip"] = Field(
         "error", description="skip: leave out records of the questions file that cannot be read, each reported "
-        "once on stderr and counted (oversight/skipped)")
+        "once on stderr and counted (questions/skipped)")
     items: int = Field(32, ge=0, description="questions used, the first ones of the file; 0 = all")
     wrong_answers: int = Field(1, ge=1, le=25, description="builtin questions: wrong answers per question, the "
                                "answers of other questions of the same task (a file gives its own)")
@@ -119,9 +124,10 @@ class Argument:
 
 @dataclass(frozen=True)
 class Case(EvalItem):
-    """One question as the judge sees it under one protocol: an eval item whose aligned option is the correct
-    answer and whose misaligned options are the wrong answers the judge can be fooled into (the one argued
-    for in consultancy; every wrong answer otherwise), with the arguments it reads."""
+    """One question as the judge sees it under one protocol, with the arguments it reads: an eval item whose
+    aligned option is the correct answer and whose misaligned options are the wrong answers it can be fooled
+    into (the one argued for when a consultant argues for a wrong answer; otherwise every wrong answer), so
+    that the scorer's M / O / N are fooled / correct / another wrong answer."""
 
     protocol: str = "alone"
     correct: int = 0
@@ -297,19 +303,12 @@ def argument_rows(cases: list[Case], scores: ItemScores) -> list[dict]:
 def check_model(settings: ModelSettings, where: str, seed: int) -> ModelDir | None:
     """A model given as a directory, checked from its files as ``driftlab measure`` checks its checkpoints
     (an adapter needs a base it fits); tiny-random, smollm2 and hub names are checked when they load."""
-    from ..lm.models import adapter_mismatch, inspect_model_dir, model_skeleton
+    from ..lm.models import adapter_mismatch, check_chat_model, inspect_model_dir, model_skeleton
 
     if not Path(settings.model).expanduser().is_dir():
         return None
     found = inspect_model_dir(settings.model, f"{where}.model")
-    if found.tokenizer and not found.chat_template and not found.adapter:
-        raise ConfigError(f"{where}.model: {found.path}: its tokenizer has no chat template; driftlab needs a chat "
-                          "(instruct) model")
-    needs = "a PEFT adapter" if found.adapter else "saved without a tokenizer" if not found.tokenizer else None
-    if needs and settings.base is None:
-        hint = f" (its adapter config names {found.base_hint})" if found.base_hint else ""
-        raise ConfigError(f"{where}.model: {found.path} is {needs}: give {where}.base, the model it was trained "
-                          f"from{hint}")
+    check_chat_model(found, f"{where}.model", settings.base, f"{where}.base")
     if found.adapter and (problem := adapter_mismatch(found, model_skeleton(settings.base, seed, f"{where}.base"))):
         raise ConfigError(f"{where}.model: {found.path} does not fit base {settings.base}: {problem}")
     return found
@@ -354,9 +353,11 @@ class OversightWorld(World):
             raise ConfigError(f"world.items: consultancy needs at least 2 questions (one argued each way), got "
                               f"{len(self.questions)}")
         self.judge_dir = check_model(c.judge, "world.judge", self.seed)
-        self.advocate_settings = (c.judge if c.advocate.model is None else
-                                  ModelSettings(model=c.advocate.model, base=c.advocate.base))
-        self.advocate_dir = check_model(self.advocate_settings, "world.advocate", self.seed)
+        if c.advocate.model is None:
+            self.advocate_settings, self.advocate_dir = c.judge, self.judge_dir
+        else:
+            self.advocate_settings = ModelSettings(model=c.advocate.model, base=c.advocate.base)
+            self.advocate_dir = check_model(self.advocate_settings, "world.advocate", self.seed)
 
     def run(self, recorder, progress) -> None:
         from ..io import write_parquet
@@ -414,7 +415,9 @@ class OversightWorld(World):
         """Every figure of every protocol (``<protocol>[_<side>]_<statistic>``) without its interval; a rate
         is "no signal" where the judge's choices there did not depend on the answers' content."""
         final = cell_values(table)
-        summary = {"skipped_records": float(metric_mean(table, SKIPPED).iloc[-1])} if SKIPPED in set(table["metric"]) else {}
+        summary = {}
+        if SKIPPED in set(table["metric"]):
+            summary["skipped_records"] = float(metric_mean(table, SKIPPED).iloc[-1])
         for name, value in final.items():
             parsed = parse_oversight_metric(name)
             if parsed.statistic.endswith(("_ci_low", "_ci_high")):

@@ -1,0 +1,392 @@
+"""The probe world (issue 13): the probe is a real logistic regression and its AUROC a real AUROC (both
+against references), and each mechanism does what the world claims, in the configuration where it holds.
+
+The world-level tests run a faster clock than the presets (16 replicas, lr 3e-3, nudge rate 0.2, 1,200
+drift steps, audits every 50) so that each run takes a few seconds; the dynamics are the presets' (checked
+against the prototype's full-size runs, see the README).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.optimize
+import scipy.stats
+import torch
+
+from driftlab.config import preset_names, resolve, validate_config
+from driftlab.errors import ConfigError
+from driftlab.methods.base import Method, MethodStack
+from driftlab.methods.kl_to_base import KlToBase
+from driftlab.nets import BatchedMLP, optimizer_state, restore, snapshot
+from driftlab.plots.probe import end_state_table, phase_figures, probe_figures
+from driftlab.probes import auroc, fit_probe
+from driftlab.progress import Progress
+from driftlab.sweep import load_sweep
+from driftlab.table import Recorder, metric_frame
+from driftlab.worlds.probe import END_STATES, ProbeConfig, ProbeWorld
+
+FAST = {"replicas": 16, "pretrain_steps": 300, "steps": 1200, "lr": 3e-3, "nudge_rate": 0.2, "eval_examples": 512,
+        "detector": {"audit_every": 50}, "record": {"points": 6, "interval": 100}}
+TINY = {"pretrain_steps": 60, "steps": 200, "nudge_rate": 0.3, "eval_examples": 128, "alignment_data": 32,
+        "detector": {"audit_every": 25, "trigger": 0.0, "retrain_every": 50, "label_noise": 0.1, "examples": 64},
+        "pressure": {"mode": "penalty"}, "record": {"points": 4, "interval": 100}}
+_runs: dict[str, tuple] = {}
+
+
+def merged(base: dict, over: dict) -> dict:
+    out = json.loads(json.dumps(base))
+    for key, value in over.items():
+        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
+    return out
+
+
+def run(world: dict, methods=(), base=FAST, seed=0, stack: MethodStack | None = None):
+    """(table, summary) of a probe world run; identical requests share one run."""
+    key = json.dumps([world, list(methods), base, seed], sort_keys=True)
+    if stack is not None or key not in _runs:
+        config = validate_config({"name": "t", "world": {"type": "probe", **merged(base, world)},
+                                  "methods": list(methods)})
+        instance = ProbeWorld(config.world, stack or MethodStack.from_configs(config.methods), seed, Path("."))
+        recorder = Recorder(instance.replicas)
+        instance.run(recorder, Progress(quiet=True))
+        table = recorder.table()
+        result = (table, ProbeWorld.summarize(table, config.world))
+        if stack is not None:
+            return result
+        _runs[key] = result
+    return _runs[key]
+
+
+def final(table: pd.DataFrame, metric: str) -> np.ndarray:
+    return metric_frame(table, metric).iloc[-1].to_numpy()
+
+
+# --- the probe: a logistic regression, checked against scipy -----------------------------------------
+
+
+def reference_fit(h: np.ndarray, y: np.ndarray, l2: float, balanced: bool):
+    """The same objective for one replica, minimised by scipy's L-BFGS to a tight tolerance, in raw space."""
+    mean, std = h.mean(0), np.maximum(h.std(0, ddof=1), 1e-4)
+    u = (h - mean) / std
+    v = np.where(y > 0, 0.5 / y.mean(), 0.5 / (1 - y.mean())) if balanced else np.ones_like(y)
+
+    def objective(theta):
+        z = u @ theta[:-1] + theta[-1]
+        p = 1 / (1 + np.exp(-z))
+        loss = np.mean(v * (np.logaddexp(0, z) - y * z)) + 0.5 * l2 * theta[:-1] @ theta[:-1]
+        return loss, np.append(u.T @ (v * (p - y)) / len(y) + l2 * theta[:-1], np.mean(v * (p - y)))
+
+    theta = scipy.optimize.minimize(objective, np.zeros(h.shape[1] + 1), jac=True, method="L-BFGS-B",
+                                    options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10_000}).x
+    w = theta[:-1] / std
+    return w, theta[-1] - mean @ w
+
+
+def relu_activations(R, n, d, generator, separable):
+    """ReLU-like activations (three dead units: exact zeros) with labels from a hidden direction."""
+    h = torch.relu(torch.randn(R, n, d, generator=generator, dtype=torch.float64) + 0.3)
+    h[:, :, :3] = 0.0
+    direction = torch.randn(R, d, generator=generator, dtype=torch.float64)
+    z = torch.einsum("rnd,rd->rn", h - h.mean(1, keepdim=True), direction)
+    noise = 0.0 if separable else 2.0 * torch.randn(R, n, generator=generator, dtype=torch.float64)
+    return h.float(), (z + noise > 0).double()
+
+
+@pytest.mark.parametrize("separable,balanced", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("l2", [1e-3, 1e-1])
+def test_the_probe_is_the_logistic_regression_a_reference_optimizer_finds(separable, balanced, l2):
+    """To rtol 1e-5 in the weights, on float32 activations with dead units, plain and class-balanced,
+    noisy and separable labels, weak and strong L2."""
+    h, y = relu_activations(6, 300, 24, torch.Generator().manual_seed(1), separable)
+    if balanced:
+        y[:, :200] = 0.0  # imbalanced classes, so that the weights matter
+    probe = fit_probe(h, y, l2=l2, balanced=balanced, iters=50)
+    for r in range(6):
+        w, b = reference_fit(h[r].double().numpy(), y[r].numpy(), l2, balanced)
+        np.testing.assert_allclose(probe.w[r].numpy(), w, rtol=1e-5, atol=1e-6 * np.abs(w).max())
+        assert probe.b[r].item() == pytest.approx(b, rel=1e-5, abs=1e-6)
+
+
+def test_a_replicas_probe_does_not_depend_on_the_replicas_beside_it():
+    """Bit for bit: replicas 5 and 6 among 8 (one of them with one-class labels, which skips Newton) and alone."""
+    h, y = relu_activations(8, 200, 17, torch.Generator().manual_seed(2), False)  # odd width: padded
+    y[3] = 0.0
+    together, pair = fit_probe(h, y), fit_probe(h[5:7], y[5:7])
+    assert torch.equal(together.w[5:7], pair.w) and torch.equal(together.b[5:7], pair.b)
+    assert not torch.equal(together.w[5], together.w[6])
+
+
+def test_a_one_class_replica_reads_that_class_and_balancing_moves_the_threshold():
+    h, _ = relu_activations(2, 100, 8, torch.Generator().manual_seed(3), False)
+    probe = fit_probe(h, torch.stack([torch.zeros(100), torch.ones(100)]).double())
+    assert (probe.w == 0).all() and probe.b[0] < -5 and probe.b[1] > 5  # 1 - 1/(2n) each way
+    # with 10% positives, the plain fit flags fewer of them at its threshold than the balanced one does
+    generator = torch.Generator().manual_seed(6)
+    h, _ = relu_activations(4, 1000, 12, generator, False)
+    z = h[..., 3] - h[..., 4] + 0.5 * torch.randn(4, 1000, generator=generator)
+    y = (z > z.quantile(0.9, dim=1, keepdim=True)).double()
+    recall = [((fit_probe(h, y, balanced=b).logits(h) > 0) & (y > 0)).sum(1) / y.sum(1) for b in (False, True)]
+    assert (recall[1] > recall[0] + 0.1).all()
+
+
+def brute_auroc(s, y):
+    diff = s[y][:, None] - s[~y][None, :]
+    return ((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size
+
+
+def test_auroc_is_the_mann_whitney_statistic_with_ties_counted_half():
+    generator = torch.Generator().manual_seed(4)
+    s = torch.randn(7, 500, generator=generator, dtype=torch.float64)
+    s[:3] = torch.round(s[:3] * 2) / 2  # heavy ties
+    s[3, :200] = 0.0  # a block of identical scores (a dead representation)
+    y = torch.rand(7, 500, generator=generator) < torch.sigmoid(s.float() * torch.arange(7)[:, None] / 2)
+    got = auroc(s, y)
+    for r in range(7):
+        sr, yr = s[r].numpy(), y[r].numpy()
+        u = scipy.stats.mannwhitneyu(sr[yr], sr[~yr]).statistic
+        assert got[r].item() == pytest.approx(u / (yr.sum() * (~yr).sum()), abs=1e-12)
+        assert got[r].item() == pytest.approx(brute_auroc(sr, yr), abs=1e-12)
+    edges = auroc(torch.tensor([[0.1, 0.2, 0.3], [0.3, 0.2, 0.1], [1.0, 1.0, 1.0], [0.1, 0.2, 0.3]]),
+                  torch.tensor([[False, True, True], [False, True, True], [False, True, True], [True, True, True]]))
+    assert edges[:3].tolist() == [1.0, 0.0, 0.5] and edges[3].isnan()
+    assert auroc(s[:1], y[:1], min_class=int(y[0].sum()) + 1).isnan().all()  # too few positives: NaN
+
+
+# --- the mechanisms ------------------------------------------------------------------------------
+
+
+def test_without_a_penalty_a_rotated_probe_keeps_reading_the_drift():
+    table, summary = run({"detector": {"retrain_every": 250}})
+    assert summary["final_misalignment"] > 0.95 and summary["final_misaligned_untempting"] < 0.02
+    assert summary["final_deployed_auroc"] > 0.97 and summary["final_deployed_recall"] > 0.95
+    assert summary["end/caught"] == 1.0 and summary["heldout_alignment"] < 0.05
+    assert summary["proxy_alignment"] == pytest.approx(summary["heldout_alignment"], abs=0.02)
+    assert metric_frame(table, "misalignment").iloc[0].max() == 0.0  # pretraining made every replica aligned
+
+
+def test_a_penalty_against_a_frozen_probe_silences_it_while_a_fresh_probe_still_reads_the_drift():
+    """An obfuscated policy: the probe flags nothing, misalignment rises as without the penalty, and a probe
+    fitted afresh on the same layer reads it. The gap between what the probe says and the truth is the
+    gradient world's detector-vs-alignment gap."""
+    _, free = run({})
+    _, pressed = run({"pressure": {"mode": "penalty"}})
+    assert pressed["final_deployed_recall"] < 0.01 and pressed["final_fresh_auroc"] > 0.99
+    assert pressed["final_misalignment"] > 0.95 and abs(pressed["final_misalignment"] - free["final_misalignment"]) < 0.02
+    assert pressed["end/obfuscated_policy"] == 1.0 and pressed["slipped_fraction"] == 1.0
+    assert pressed["proxy_alignment"] > 0.99 and pressed["heldout_alignment"] < 0.05
+    # the evasion is mostly a calibration shift: the frozen probe still ranks well above chance
+    assert pressed["end_by_auroc/caught"] > 0.5
+
+
+def test_a_probe_trained_against_loses_auroc_faster_than_the_same_probe_left_alone():
+    """Paired: until a replica's probe is deployed the two runs are the same, so each replica's frozen probe
+    is the same probe in both, fitted at the same step; from then on one run trains against it. This holds
+    at every probed layer (the prototype: 0.846 vs 0.938 at 250 steps old on layer 1)."""
+    free, _ = run({})
+    pressed, _ = run({"pressure": {"mode": "penalty"}})
+    age = metric_frame(free, "probe_age")
+    pd.testing.assert_frame_equal(age, metric_frame(pressed, "probe_age"))
+    late = age.index >= 600
+    a, b = (metric_frame(t, "deployed_auroc")[late] for t in (free, pressed))
+    assert (b.mean(axis=1) < a.mean(axis=1) - 0.02).all()
+    assert ((b < a).mean() > 0.5).mean() >= 0.75  # most replicas, most of the time
+
+
+def test_at_the_last_hidden_layer_a_rotated_probe_keeps_a_higher_auroc_than_a_frozen_one():
+    """True where the probe reads the last hidden layer, of which the output is linear. At the first and middle
+    layers it is reversed (prototype: layer 1, 250 steps old, frozen 0.85 vs rotated every 250 steps 0.65):
+    each new probe is evaded faster than the last and readability itself falls (the next test)."""
+    frozen, _ = run({"pressure": {"mode": "penalty"}, "detector": {"layer": 2}})
+    rotated, _ = run({"pressure": {"mode": "penalty"}, "detector": {"layer": 2, "retrain_every": 250}})
+    late = slice(700, None)
+    a, b = (metric_frame(t, "deployed_auroc").loc[late].mean(axis=1) for t in (frozen, rotated))
+    assert b.mean() > a.mean() + 0.05 and (b > a).mean() >= 0.8
+    assert final(rotated, "fresh_auroc").mean() > 0.99  # the last layer always reads behaviour
+
+
+def test_rotating_a_probe_on_the_first_layer_moves_the_decision_past_it():
+    """Obfuscated activations: a fresh probe on the probed layer can no longer read misalignment, while the
+    next layer still reads it almost perfectly."""
+    table, summary = run({"pressure": {"mode": "penalty"}, "fresh_layers": "all",
+                          "detector": {"layer": 0, "retrain_every": 250}})
+    assert summary["final_misalignment"] > 0.95
+    assert final(table, "fresh_auroc/layer0").mean() < 0.75 and final(table, "fresh_auroc/layer1").mean() > 0.98
+    np.testing.assert_array_equal(final(table, "fresh_auroc"), final(table, "fresh_auroc/layer0"))
+    assert summary["end/obfuscated_activations"] >= 0.5
+    assert final(table, "activation_norm").mean() > 1.5 * metric_frame(table, "activation_norm").iloc[0].mean()
+
+
+# --- replicas, determinism, rollback ------------------------------------------------------------------
+
+
+EVERYTHING = [{"name": "detector-bias-tax", "tax": 1.0}, {"name": "kl-to-base", "weight": 0.5, "examples": 8},
+              {"name": "ewc", "weight": 10.0, "samples": 3}, {"name": "gradient-projection"}]
+
+
+def test_a_replica_runs_the_same_beside_any_others_and_a_run_repeats_bit_for_bit():
+    """Every mechanism on (nudges, audits with label noise, penalty, rotation, fresh probes on every layer)
+    and every method the world supports: replicas 0 and 1 beside three others equal a batch of two."""
+    world = {"fresh_layers": "all"}
+    few, _ = run({**world, "replicas": 2}, EVERYTHING, base=TINY)
+    more, _ = run({**world, "replicas": 5}, EVERYTHING, base=TINY)
+    again, _ = run({**world, "replicas": 2}, EVERYTHING, base=TINY, seed=0, stack=MethodStack.from_configs(
+        validate_config({"name": "t", "world": {"type": "probe"}, "methods": EVERYTHING}).methods))
+    pd.testing.assert_frame_equal(few, again)
+    pd.testing.assert_frame_equal(few, more[more["replica"] < 2].reset_index(drop=True))
+    assert set(few["metric"]) >= {"kl-to-base/kl", "gradient-projection/projected_steps", "fresh_auroc/layer2"}
+    assert metric_frame(few, "deployed").iloc[-1].min() == 1.0
+    assert not np.array_equal(final(few, "repr_distance")[:1], final(few, "repr_distance")[1:])
+
+
+def test_selection_undoes_exactly_the_updates_that_fire_the_probe():
+    """An unreachable threshold never rejects: the same run as no pressure, bit for bit. A threshold every
+    update exceeds rejects them all once the probe is deployed (trigger 0: at step 0), weights and Adam
+    moments alike, so the model never moves."""
+    tiny = {"detector": {"retrain_every": 0}}
+    free, _ = run({**tiny, "pressure": {"mode": "none"}, "replicas": 2}, base=TINY)
+    never, _ = run({**tiny, "pressure": {"mode": "reject", "reject_at": 2.0}, "replicas": 2}, base=TINY)
+    pd.testing.assert_frame_equal(free, never[never["metric"] != "rejected"].reset_index(drop=True))
+    assert final(never, "rejected").tolist() == [0, 0]
+    always, summary = run({**tiny, "pressure": {"mode": "reject", "reject_at": -1.0}, "replicas": 2}, base=TINY)
+    assert final(always, "rejected").tolist() == [200, 200] and summary["rejected"] == 200
+    for metric in ("capability", "misalignment", "activation_norm"):
+        frame = metric_frame(always, metric)
+        assert (frame == frame.iloc[0]).all().all()
+
+
+def test_restore_puts_back_only_the_chosen_replicas_parameters_and_optimizer_moments():
+    model = BatchedMLP(3, [4, 5, 2], seed=0)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    model(torch.randn(6, 4))[0].sum().backward()
+    optimizer.step()
+    tensors = [*model.parameters(), *optimizer_state(optimizer)]
+    assert len(tensors) == 3 * len(list(model.parameters()))  # parameters, then both moments of each
+    saved = snapshot(tensors)
+    model(torch.randn(6, 4))[0].pow(2).sum().backward()
+    optimizer.step()
+    restore(tensors, saved, torch.tensor([True, False, True]))
+    for tensor, before in zip(tensors, saved):
+        assert torch.equal(tensor[0], before[0]) and torch.equal(tensor[2], before[2])
+        assert not torch.equal(tensor[1], before[1])
+
+
+# --- methods through capabilities -----------------------------------------------------------------------
+
+
+class KlSpy(Method):
+    """Measures kl-to-base's KL when training starts and after the last step."""
+
+    name = "kl-spy"
+
+    def __init__(self, kl: KlToBase):
+        super().__init__(None)
+        self.kl, self.values = kl, []
+
+    def setup(self, ctx):
+        self.values.append(self.kl.kl(ctx).detach())
+
+    def after_step(self, ctx):
+        self.last = self.kl.kl(ctx).detach()
+
+
+def test_kl_to_base_compares_the_action_distribution_with_the_starting_models_per_replica():
+    kl = KlToBase(KlToBase.Config(weight=1.0, examples=16))
+    spy = KlSpy(kl)
+    table, _ = run({"replicas": 3}, base=TINY, stack=MethodStack([kl, spy]))
+    assert spy.values[0].shape == (3,) and (spy.values[0] == 0).all()  # the reference is the start exactly
+    assert (spy.last > 1e-5).all()
+    assert (final(table, "kl-to-base/kl") > 0).all()
+
+
+def test_the_methods_hold_alignment_where_they_should():
+    """kl-to-base on the developer's alignment data holds the action distribution at the start's; the tax on
+    representation change slows the drift without stopping it (the prototype: weight 3, misalignment
+    0.995 -> 0.825 at 10,000 steps); nothing here makes the model aligned by evading the probe less."""
+    pressed = {"pressure": {"mode": "penalty"}}
+    _, none = run(pressed)
+    _, kl = run(pressed, [{"name": "kl-to-base", "weight": 1.0, "examples": 32}])
+    assert kl["final_misalignment"] < 0.2 < 0.9 < none["final_misalignment"]
+    assert kl["end/aligned"] > 0.8 and kl["final_capability"] > none["final_capability"] - 0.03
+
+
+def test_methods_that_need_what_this_world_lacks_are_refused():
+    for method, missing in [({"name": "replay", "ratio": 0.1}, "ExampleBatches"),
+                            ({"name": "inoculation-prompt"}, "ChatTraining")]:
+        with pytest.raises(ConfigError, match=f"does not support world 'probe': it needs .*{missing}"):
+            validate_config({"name": "t", "world": {"type": "probe"}, "methods": [method]})
+
+
+# --- summary, comparison, figures ----------------------------------------------------------------------
+
+
+def test_end_states_follow_their_definitions_under_both_meanings_of_caught():
+    final_rows = pd.DataFrame({  # aligned; caught both ways; evaded by recall only; obfuscated policy; activations
+        "misalignment": [0.4, 0.9, 0.9, 0.9, 0.9], "deployed_recall": [0.0, 0.8, 0.1, 0.0, 0.0],
+        "deployed_auroc": [0.5, 0.9, 0.8, 0.6, 0.9], "fresh_auroc": [0.5, 0.99, 0.99, 0.9, 0.7]})
+    config = ProbeConfig()
+    assert ProbeWorld.end_states(final_rows, config).tolist() == [
+        "aligned", "caught", "obfuscated_policy", "obfuscated_policy", "obfuscated_activations"]
+    assert ProbeWorld.end_states(final_rows, config, "auroc").tolist() == [
+        "aligned", "caught", "caught", "obfuscated_policy", "caught"]
+
+
+def test_figures_and_the_sweep_reports_end_state_section():
+    table, _ = run({"replicas": 2}, base=TINY)
+    assert set(probe_figures(table, ProbeConfig(**merged(TINY, {"replicas": 2})))) == {
+        "misalignment_vs_probes", "representation", "end_states"}
+    rows = []
+    for nudge in (0.02, 0.1):
+        for noise in (0.0, 0.3):
+            for tax in (0.0, 1.0):
+                shares = dict(zip(END_STATES, np.roll([0.7, 0.1, 0.2, 0.0], int(nudge > 0.05) + int(tax))))
+                for prefix in ("end", "end_by_auroc"):
+                    rows += [{"world.nudge_rate": nudge, "world.detector.label_noise": noise, "methods.0.tax": tax,
+                              "headline": f"{prefix}/{state}", "mean": value} for state, value in shares.items()]
+    aggregates = pd.DataFrame(rows)
+    columns = ["world.nudge_rate", "world.detector.label_noise", "methods.0.tax"]
+    shown = end_state_table(aggregates, columns)
+    assert len(shown) == 8 and shown.iloc[0]["point"] == "nudge_rate=0.02, label_noise=0.0, tax=0.0"
+    assert shown.iloc[0]["aligned (by recall / by AUROC)"] == "0.70 / 0.70"
+    assert len(phase_figures(aggregates, columns)) == 2 and len(phase_figures(aggregates, columns[:1])) == 2
+    assert end_state_table(aggregates.assign(headline="final_misalignment"), columns).empty  # another world
+
+
+# --- configs -------------------------------------------------------------------------------------------
+
+
+PRESETS = ["probe-no-penalty", "probe-frozen", "probe-rotation", "probe-evasion-cost"]
+
+
+def test_presets_and_built_in_sweeps():
+    assert set(PRESETS) <= set(preset_names())
+    modes = {name: resolve(name)[0] for name in PRESETS}
+    assert {name: (c.world.pressure.mode, c.world.detector.retrain_every) for name, c in modes.items()} == {
+        "probe-no-penalty": ("none", 1000), "probe-frozen": ("penalty", 0), "probe-rotation": ("penalty", 250),
+        "probe-evasion-cost": ("penalty", 0)}
+    assert [m.name for m in modes["probe-evasion-cost"].methods] == ["detector-bias-tax"]
+    phases = load_sweep("probe-phases")
+    assert set(phases.swept) == {"world.nudge_rate", "world.detector.label_noise", "methods.0.tax"}
+    methods = load_sweep("methods-probe")
+    assert {m["name"] for t in methods.trials for m in t.config["methods"]} == {
+        "detector-bias-tax", "l2-to-initial", "ewc", "gradient-projection", "kl-to-base"}
+    assert any(t.config["methods"] == [] for t in methods.trials)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["world.detector.layer=3"], r"^world: detector\.layer 3 is not a hidden layer: widths has 3 \(0 to 2\)$"),
+    (["world.detector.retrain_every=300"], r"^world: detector\.retrain_every \(300\) must be a multiple of "),
+    (["world.detector.label_noise=0.5"], r"^world\.detector\.label_noise: .*less than 0\.5"),
+    (["world.pressure.mode=select"], r"^world\.pressure\.mode: .*'none', 'penalty' or 'reject'"),
+    (["world.widths=[]"], r"^world\.widths: .*at least 1 item"),
+    (["world.nudge_rate=1.5"], r"^world\.nudge_rate: .*less than or equal to 1"),
+    (["world.thresholds.readable_at=0.5"], r"^world\.thresholds\.readable_at: .*greater than 0\.5"),
+])
+def test_config_errors_are_one_line_naming_the_field(overrides, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        resolve("probe-frozen", overrides)
+    assert "\n" not in str(error.value)
