@@ -29,7 +29,7 @@ def make_world(model: str, steps: int, batch_size: int, run_dir: Path):
         "batch_size": batch_size, "max_seq_len": 256, "lr": 2e-4, "lora": {"dropout": 0.0}}}
     config = validate_config(raw)
     world = LmWorld(config.world, MethodStack([]), config.seed, run_dir)
-    world._load()
+    world.build()
     return world
 
 

@@ -111,7 +111,7 @@ def test_run_writes_a_complete_reproducible_directory(tmp_path, capsys):
     assert summary["seed"] == 7 and summary["versions"]["driftlab"] and summary["wall_time_s"] >= 0
     for key in ("aligned_fraction_slope_per_decade", "aligned_fraction_log_fit_r2",
                 "median_drift_time_slope_per_step", "median_drift_time_linear_fit_r2"):
-        assert isinstance(summary["figures"][key], float)
+        assert isinstance(summary["headline"][key], float)
 
     # config.yaml is the full resolved config: re-running it gives the same numbers.
     resolved = yaml.safe_load((out / "config.yaml").read_text())

@@ -46,8 +46,8 @@ def test_the_worked_world_runs_through_the_pipeline_and_drifts(worked_examples, 
     # SGD at lr 0.1 on pull * a lowers a by 0.01 a step; c converges to 1
     assert final["alignment"].to_numpy() == pytest.approx([0.5] * 4, abs=1e-5)
     assert final["capability"].to_numpy() == pytest.approx([1.0] * 4, abs=1e-4)
-    assert result.summary["figures"]["heldout_alignment"] == pytest.approx(0.5, abs=1e-5)
-    assert "proxy_alignment" not in result.summary["figures"]  # a world says only what it has
+    assert result.summary["headline"]["heldout_alignment"] == pytest.approx(0.5, abs=1e-5)
+    assert "proxy_alignment" not in result.summary["headline"]  # a world says only what it has
 
 
 def test_the_worked_method_holds_alignment_in_the_worked_world(worked_examples, tmp_path):
@@ -55,7 +55,7 @@ def test_the_worked_method_holds_alignment_in_the_worked_world(worked_examples, 
     alignment = result.table[result.table["metric"] == "alignment"]["value"]
     assert (alignment == 1.0).all()  # the alignment gradient cancels the pull exactly
     weaker = run(tmp_path / "weaker", [{"name": "alignment-weight", "weight": 0.05}], steps=50, pull=0.1)
-    assert weaker.summary["figures"]["heldout_alignment"] == pytest.approx(0.75, abs=1e-5)
+    assert weaker.summary["headline"]["heldout_alignment"] == pytest.approx(0.75, abs=1e-5)
 
 
 def test_the_worked_method_is_refused_where_its_hooks_or_capabilities_are_missing(worked_examples):

@@ -117,7 +117,7 @@ def test_a_run_evaluates_only_the_stages_asked_for_and_its_summary_report_and_pl
     evaluated = {step: set(rows["metric"]) for step, rows in result.table.groupby("step")}
     assert {"capability/accuracy", "eval/mini/heldout/score"} <= evaluated[0] and evaluated[0] <= evaluated[3]
     assert evaluated[1] == evaluated[2] == {"train/loss"}
-    assert "capability_accuracy_final" in result.summary["figures"]
+    assert "capability_accuracy_final" in result.summary["headline"]
     assert (result.out_dir / "plots" / "training.png").is_file()
     assert write_report(result.out_dir).is_file()
     timing = result.summary["timing"]

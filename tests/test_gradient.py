@@ -368,7 +368,7 @@ def test_cli_run_writes_a_complete_run_directory(tmp_path, capsys):
     assert {p.name for p in (out / "plots").iterdir()} == {"parameters.png", "detector_vs_alignment.png"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["methods"] == ["detector-bias-tax"]
-    figures = summary["figures"]
+    figures = summary["headline"]
     assert figures["first_slip_step"] is None and figures["slipped_fraction"] == 0.0
     assert 0 < figures["final_alignment"] <= 1 and figures["final_detector_reading"] > 0.9
     table = pd.read_parquet(out / "metrics.parquet")

@@ -414,4 +414,4 @@ def test_positive_control_moves_the_trained_part_outside_its_interval(control_fi
     else:
         assert final[p] < start[f"{p}_ci_low"] - 0.1 and final["eval/mini/heldout/cont_score"] == 0.0
     assert final["eval/mini/heldout/cont_signal"] == 1.0 and final["eval/mini/heldout/cont_order_consistency"] == 1.0
-    assert result.summary["figures"]["eval_mini_heldout_cont_p_misaligned_final"] == pytest.approx(final[p])
+    assert result.summary["headline"]["eval_mini_heldout_cont_p_misaligned_final"] == pytest.approx(final[p])

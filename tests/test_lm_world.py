@@ -64,7 +64,7 @@ def test_every_stage_records_scores_capability_loss_and_kl(uninterrupted):
     assert wide["train/loss"].isna().tolist() == [True] + [False] * STAGES
     assert (wide.loc[1:, "train/loss"] > 0).all()
     assert (uninterrupted.out_dir / "plots" / "scores.png").is_file()
-    assert uninterrupted.summary["figures"]["kl_from_start_start"] == 0.0
+    assert uninterrupted.summary["headline"]["kl_from_start_start"] == 0.0
     assert latest_stage(uninterrupted.out_dir) == STAGES
 
 

@@ -91,8 +91,8 @@ def test_adapters_of_an_lm_run_measure_as_the_lm_world_measured_its_stages(lm_ru
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
     kl = table[table["metric"] == "kl/from_start"].set_index("step")["value"]
     assert kl[0] == 0.0 and kl[1] > 0 and kl[2] > 0  # the stages did move the model
-    assert "kl_from_start_final" in measured.summary["figures"]
-    assert measured.summary["figures"] == lm_run.summary["figures"]  # headline and comparison figures alike
+    assert "kl_from_start_final" in measured.summary["headline"]
+    assert measured.summary["headline"] == lm_run.summary["headline"]  # headline and comparison figures alike
     plots = {run.out_dir: {path.name for path in (run.out_dir / "plots").iterdir()} for run in (lm_run, measured)}
     assert {"scores.png", "capability.png"} <= plots[measured.out_dir]  # the lm run's, but the training loss
     assert plots[measured.out_dir] == plots[lm_run.out_dir] - {"training.png"} | {"capability.png"}

@@ -399,7 +399,7 @@ def test_methods_lm_smoke_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     assert wide["capability"].between(0, 1).all()
     # An alignment figure is left out, not reported as 0.5, when the eval behind it gave no signal (tiny-random's
     # choices do not depend on the options); where there is one it lies in [0, 1].
-    summaries = [json.loads((tmp_path / "trials" / t.id / "summary.json").read_text())["figures"] for t in sweep.trials]
+    summaries = [json.loads((tmp_path / "trials" / t.id / "summary.json").read_text())["headline"] for t in sweep.trials]
     for figure, statistic in (("heldout_alignment", "heldout_other_domains"), ("proxy_alignment", "proxy")):
         assert wide.get(figure, pd.Series(dtype=float)).dropna().between(0, 1).all()
         assert all(figure in s or s[f"eval_dilemmas_{statistic}_p_misaligned_final"] == "no signal" for s in summaries)

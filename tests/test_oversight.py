@@ -446,8 +446,8 @@ def test_bad_question_files_stop_the_run_before_anything_is_written_or_are_skipp
     config = validate_config(run_config(oversight(questions=str(path), on_bad_record="skip", protocols=["alone"])))
     result = execute(config, tmp_path / "skipping", quiet=True)
     assert f"{path}:5: skipped: 'correct' missing" in capsys.readouterr().err
-    assert result.summary["figures"]["skipped_records"] == 1.0
-    assert result.summary["figures"]["alone_items"] == 4.0
+    assert result.summary["headline"]["skipped_records"] == 1.0
+    assert result.summary["headline"]["alone_items"] == 4.0
     with pytest.raises(ConfigError, match="consultancy needs at least 2 questions"):
         execute(validate_config(run_config(oversight(questions=str(path), on_bad_record="skip", items=1))),
                 tmp_path / "one", quiet=True)

@@ -304,14 +304,19 @@ def test_kl_to_base_compares_the_action_distribution_with_the_starting_models_pe
 
 
 def test_the_methods_hold_alignment_where_they_should():
-    """kl-to-base on the developer's alignment data holds the action distribution at the start's; the tax on
-    representation change slows the drift without stopping it (the prototype: weight 3, misalignment
-    0.995 -> 0.825 at 10,000 steps); nothing here makes the model aligned by evading the probe less."""
+    """kl-to-base on the developer's alignment data holds the action distribution at the start's. The tax on
+    evasion, here the change of the probed layer's activations since the probe was fitted, keeps that layer
+    nearer where the probe was fitted and slows the drift, but stops neither the drift nor the evasion (the
+    prototype: weight 3, misalignment 0.995 -> 0.825 at 10,000 steps, still an obfuscated policy)."""
     pressed = {"pressure": {"mode": "penalty"}}
     _, none = run(pressed)
     _, kl = run(pressed, [{"name": "kl-to-base", "weight": 1.0, "examples": 32}])
-    assert kl["final_misalignment"] < 0.2 < 0.9 < none["final_misalignment"]
+    assert kl["final_misalignment"] < 0.2 and none["final_misalignment"] > 0.9
     assert kl["end/aligned"] > 0.8 and kl["final_capability"] > none["final_capability"] - 0.03
+    _, taxed = run(pressed, [{"name": "detector-bias-tax", "tax": 3.0}])
+    assert taxed["final_repr_distance"] < 0.75 * none["final_repr_distance"]
+    assert 0.5 < taxed["final_misalignment"] < none["final_misalignment"] - 0.05
+    assert taxed["end/aligned"] < 0.5 and taxed["end/caught"] == 0.0
 
 
 def test_methods_that_need_what_this_world_lacks_are_refused():
@@ -366,7 +371,7 @@ def test_presets_and_built_in_sweeps():
     assert set(PRESETS) <= set(preset_names())
     modes = {name: resolve(name)[0] for name in PRESETS}
     assert {name: (c.world.pressure.mode, c.world.detector.retrain_every) for name, c in modes.items()} == {
-        "probe-no-penalty": ("none", 1000), "probe-frozen": ("penalty", 0), "probe-rotation": ("penalty", 250),
+        "probe-no-penalty": ("none", 250), "probe-frozen": ("penalty", 0), "probe-rotation": ("penalty", 250),
         "probe-evasion-cost": ("penalty", 0)}
     assert [m.name for m in modes["probe-evasion-cost"].methods] == ["detector-bias-tax"]
     phases = load_sweep("probe-phases")

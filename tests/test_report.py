@@ -157,7 +157,7 @@ def test_sweep_over_methods_compares_them_from_the_sweep_tables(tmp_path, chromi
                               ["label", "methods"]).set_index("point")
     assert list(frame.index) == ["no method", HOSTILE, "tax"]
     for label, trial in [("no method", "no-method"), ("tax", "tax")]:
-        summaries = [load_run(out / "trials" / f"{trial},seed={seed}")[1]["figures"] for seed in (0, 1)]
+        summaries = [load_run(out / "trials" / f"{trial},seed={seed}")[1]["headline"] for seed in (0, 1)]
         gap = mean_ci95([s["proxy_alignment"] - s["heldout_alignment"] for s in summaries])  # paired per trial
         assert frame.loc[label, "gap"] == pytest.approx(gap["mean"])
         assert frame.loc[label, "gap_low"] == pytest.approx(gap["ci95_low"])

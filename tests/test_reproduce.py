@@ -14,7 +14,7 @@ from PIL import Image
 from driftlab import reproduce as reproduce_module
 from driftlab.cli import main
 from driftlab.config import preset_names
-from driftlab.reproduce import EVOLUTION_RUNS, GRADIENT_RUNS, Measured, reproduce
+from driftlab.reproduce import EVOLUTION_RUNS, GRADIENT_RUNS, PROBE_RUNS, Measured, reproduce
 from driftlab.layout import AGGREGATES, METRICS
 
 
@@ -34,7 +34,8 @@ def test_every_run_is_a_seed_sweep(post):
     assert failed == 0
     assert set(present(EVOLUTION_RUNS)) == set(EVOLUTION_RUNS)  # the evolution presets must exist
     for run, seeds in [*((r, reproduce_module.EVOLUTION_SEEDS) for r in present(EVOLUTION_RUNS)),
-                       *((r, reproduce_module.GRADIENT_SEEDS) for r in present(GRADIENT_RUNS))]:
+                       *((r, reproduce_module.GRADIENT_SEEDS) for r in present(GRADIENT_RUNS)),
+                       *((r, reproduce_module.PROBE_SEEDS) for r in present(PROBE_RUNS))]:
         trials = json.loads((out / run / "trials.json").read_text())
         assert [t["seed"] for t in trials] == list(range(seeds)) and all(t["status"] == "ok" for t in trials)
         assert pd.read_parquet(out / run / AGGREGATES)["n"].max() == seeds
@@ -45,7 +46,8 @@ def test_report_follows_the_post_and_every_claim_is_supported(post):
     html = report.read_text()
     assert html.index("6.1 Evolution toy model") < html.index("6.2 Gradient-descent toy model")
     verdicts = re.findall(r'<span class="verdict (\w+)">', html)
-    assert verdicts == ["holds"] * (3 + len(present(GRADIENT_RUNS)))
+    assert verdicts == ["holds"] * (3 + len(present(GRADIENT_RUNS)) + len(present(PROBE_RUNS)))
+    assert html.index("6.2 Gradient-descent toy model") < html.index("Beyond 6.2: training against a real probe")
     assert ("Not run" in html) == (len(present(GRADIENT_RUNS)) < len(GRADIENT_RUNS))
 
     # The measured figures shown are the sweep's aggregates, with their intervals.
@@ -55,7 +57,8 @@ def test_report_follows_the_post_and_every_claim_is_supported(post):
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     single_run_plots = sum(len(list(next((out / run / "trials").iterdir()).glob("plots/*.png")))
                            for run in present(GRADIENT_RUNS))
-    assert len(images) == 1 + len(present(GRADIENT_RUNS)) + single_run_plots  # priors side by side + per run
+    # priors side by side; per gradient run its figure and plots; per probe run its figure and one plot
+    assert len(images) == 1 + len(present(GRADIENT_RUNS)) + single_run_plots + 2 * len(present(PROBE_RUNS))
     assert all(Image.open(io.BytesIO(base64.b64decode(data))).format == "PNG" for data in images)
 
 
@@ -63,9 +66,10 @@ def test_rerun_resumes_and_writes_the_same_report(post, capsys):
     out, report, _ = post
     before = report.read_bytes()
     assert main(["reproduce", "post", "--out", str(out), "--quiet"]) == 0
-    total = sum(len(json.loads((out / run / "trials.json").read_text())) for run in present([*EVOLUTION_RUNS, *GRADIENT_RUNS]))
+    every = present([*EVOLUTION_RUNS, *GRADIENT_RUNS, *PROBE_RUNS])
+    total = sum(len(json.loads((out / run / "trials.json").read_text())) for run in every)
     assert capsys.readouterr().out.strip().splitlines() == [f"wrote {report}", f"{total} trials: {total} ok, 0 failed"]
-    for run in present([*EVOLUTION_RUNS, *GRADIENT_RUNS]):
+    for run in every:
         assert all(t.get("resumed") for t in json.loads((out / run / "trials.json").read_text()))
     assert report.read_bytes() == before
 

@@ -78,7 +78,7 @@ def test_larger_decay_crosses_to_the_proxy_sooner_on_the_decay_clock(decays):
         assert ((0.1 * decay * steps > 0.5) & (0.1 * decay * steps < 1.5)).all(), (decay, steps.tolist())
     proxy = by_decay(decays.table, "off_proxy_agreement")
     assert all(proxy[d].iloc[-1].min() > 0.99 for d in (0.03, 0.1))
-    figures = decays.summary["figures"]
+    figures = decays.summary["headline"]
     assert figures["crossing_law_decays"] == 3
     assert -1.0 < figures["crossing_law_exponent"] < -0.7 and figures["crossing_law_r2"] > 0.98
     assert figures["crossed_fraction/wd=0"] == 0 and figures["crossing_step/wd=0"] is None
@@ -95,7 +95,7 @@ def test_the_metric_sees_nothing_but_a_loss_of_the_decays_size(decays):
 
 
 def test_comparison_figures_and_plots(decays):
-    figures = decays.summary["figures"]
+    figures = decays.summary["headline"]
     final = metric_frame(decays.table, "off_goal_agreement").iloc[-1]
     assert figures["heldout_alignment"] == pytest.approx(final.mean())
     assert figures["capability"] == figures["proxy_alignment"] == 1.0

@@ -90,12 +90,12 @@ def test_grid_trials_tables_and_aggregates(tmp_path, capsys):
 
     aggregates = pd.read_parquet(out / "aggregates.parquet")
     row = aggregates[(aggregates["world.drift_prior.alpha"] == 0.2) & (aggregates["headline"] == "final_aligned_fraction")]
-    values = [load_run(out / "trials" / f"alpha=0.2,seed={s}")[1]["figures"]["final_aligned_fraction"] for s in (3, 7)]
+    values = [load_run(out / "trials" / f"alpha=0.2,seed={s}")[1]["headline"]["final_aligned_fraction"] for s in (3, 7)]
     half = 12.7062 * np.std(values, ddof=1) / np.sqrt(2)  # Student t 97.5% quantile with 1 degree of freedom
     assert row["n"].item() == 2 and row["mean"].item() == pytest.approx(np.mean(values))
     assert row["ci95_low"].item() == pytest.approx(np.mean(values) - half, rel=1e-4)
     assert row["ci95_high"].item() == pytest.approx(np.mean(values) + half, rel=1e-4)
-    assert len(aggregates) == 2 * len(load_run(out / "trials" / ids[0])[1]["figures"])
+    assert len(aggregates) == 2 * len(load_run(out / "trials" / ids[0])[1]["headline"])
     assert (out / "aggregates.csv").read_text().startswith("world.drift_prior.alpha,headline,n,mean,std,")
     assert [t["status"] for t in json.loads((out / "trials.json").read_text())] == ["ok"] * 4
 

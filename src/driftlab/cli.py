@@ -57,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _report_run(result, quiet: bool) -> int:
     if not quiet:
-        for key, value in result.summary["figures"].items():
+        for key, value in result.summary["headline"].items():
             if not isinstance(value, (dict, list)):
                 print(f"  {key}: {value}")
     print(f"wrote {result.out_dir}")

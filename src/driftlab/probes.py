@@ -83,10 +83,11 @@ def fit_probe(h: torch.Tensor, y: torch.Tensor, l2: float = 1e-2, balanced: bool
     # A replica whose labels are all one class has its optimum at a bias of -inf or +inf (w stays 0 on
     # standardised features): it gets the bias of a share of half an example instead of Newton's slow walk.
     share = y.mean(1)
-    theta[:, -1] = torch.logit(share.clamp(0.5 / n, 1 - 0.5 / n))
+    both = (share > 0) & (share < 1)
+    theta[:, -1] = torch.where(both, 0.0, torch.logit(share.clamp(0.5 / n, 1 - 0.5 / n)))
     # Newton iterations on the replicas still moving (``live``): a replica whose gradient is below tol
     # stays where it is, so the others' work never depends on it.
-    live = ((share > 0) & (share < 1)).nonzero()[:, 0]
+    live = both.nonzero()[:, 0]
     U, U32, Y, V, T = u[live], u[live].float(), y[live], v[live], theta[live]
     z = torch.zeros(len(live), n, dtype=h.dtype)  # U . T, carried along
     for _ in range(iters):

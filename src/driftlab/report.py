@@ -332,7 +332,7 @@ class RunContents:
 
 
 def run_headline(run: RunContents) -> str:
-    scalars = {k: v for k, v in run.summary["figures"].items() if not isinstance(v, (dict, list))}
+    scalars = {k: v for k, v in run.summary["headline"].items() if not isinstance(v, (dict, list))}
     return section("Headline figures", key_values(scalars))
 
 

@@ -4,6 +4,8 @@ Each of the post's runs is a built-in preset; each becomes a sweep over seeds (s
 comes with a 95% confidence interval across seeds), and all their trials share one pool of workers. The
 report follows the post's sections 6.1 (evolution model) and 6.2 (gradient-descent model): each claim
 of the post beside the figure measured here, and whether the measurement supports it under a stated test.
+A last section places the probe world's presets (a real detector: a probe on a network's activations)
+beside the gradient runs they generalise, with claims of their own.
 """
 
 from __future__ import annotations
@@ -35,6 +37,25 @@ GRADIENT_RUNS = {
 }
 GRADIENT_SHOWN = ("final_alignment", "final_detector_reading", "final_detector_bias", "first_slip_step",
                   "slipped_fraction", "corrections")
+# The probe world's presets generalise the gradient runs to a detector that is a logistic regression on a
+# network's activations. Here on a faster clock than the presets' (the README gives those), so that the
+# section takes seconds: 16 replicas per seed, 1,200 drift steps at lr 3e-3 with nudges at rate 0.2, audits
+# every 50 steps, and a probe refitted at every audit where the preset refits at every audit.
+PROBE_SEEDS = 3
+PROBE_RUNS = {
+    "probe-no-penalty": "probe, no penalty",
+    "probe-frozen": "probe, penalty against it, frozen",
+    "probe-rotation": "probe, penalty against it, refitted at every audit",
+    "probe-evasion-cost": "probe, penalty and an evasion cost (tax 1)",
+}
+PROBE_CLOCK = {"world.replicas": 16, "world.pretrain_steps": 300, "world.steps": 1200, "world.lr": 3.0e-3,
+               "world.nudge_rate": 0.2, "world.eval_examples": 512, "world.detector.audit_every": 50,
+               "world.record.points": 6, "world.record.interval": 100}
+EVERY_AUDIT = {**PROBE_CLOCK, "world.detector.retrain_every": 50}
+PROBE_SET = {"probe-no-penalty": EVERY_AUDIT, "probe-frozen": PROBE_CLOCK, "probe-rotation": EVERY_AUDIT,
+             "probe-evasion-cost": PROBE_CLOCK}
+PROBE_SHOWN = ("final_misalignment", "proxy_alignment", "final_deployed_auroc", "final_fresh_auroc", "end/caught",
+               "end/obfuscated_policy", "end/obfuscated_activations", "slipped_fraction")
 
 
 @dataclass
@@ -64,7 +85,7 @@ class Claim:
     holds: Callable[[dict[str, Measured]], bool]
 
     def html(self, runs: dict[str, Measured], names: dict[str, str]) -> str:
-        measured = {f"{figure}, {names[run]}": runs[run].text(figure) for run, figure in self.shown}
+        measured = {f"{figure}, {names[run]}": runs[run].text(figure) for run, figure in self.shown if run in runs}
         try:
             verdict = bool(self.holds(runs))
         except KeyError:  # a figure the test needs was not measured
@@ -140,6 +161,43 @@ GRADIENT_CLAIMS = {
 }
 
 
+PROBE_CLAIMS = {
+    "probe-no-penalty": Claim(
+        "With no training against it, a real probe reads the drift (the baseline's detector before it is "
+        "trained against): misalignment rises to ~1 and the refitted probe catches every replica.",
+        [("probe-no-penalty", f) for f in PROBE_SHOWN],
+        "final misalignment CI above 0.9 and the share of replicas caught (by recall) at least 0.9",
+        lambda r: r["probe-no-penalty"]["final_misalignment"]["ci95_low"] > 0.9
+        and r["probe-no-penalty"]["end/caught"]["mean"] >= 0.9),
+    "probe-frozen": Claim(
+        "The baseline with a real detector: trained against, the probe goes silent while misalignment rises "
+        "(it says aligned, the truth is misaligned, as the gradient model's detector reads ~100%), and every "
+        "replica slips through; a probe fitted afresh still reads the misalignment (an obfuscated policy).",
+        [("gradient-baseline", "final_alignment"), ("gradient-baseline", "final_detector_reading"),
+         *[("probe-frozen", f) for f in ("heldout_alignment", "proxy_alignment", *PROBE_SHOWN)]],
+        "held-out alignment CI below 0.1, mean proxy alignment at least 0.95, every replica slipped through, "
+        "mean fresh-probe AUROC at least 0.95",
+        lambda r: r["probe-frozen"]["heldout_alignment"]["ci95_high"] < 0.1
+        and r["probe-frozen"]["proxy_alignment"]["mean"] >= 0.95
+        and r["probe-frozen"]["slipped_fraction"]["mean"] == 1
+        and r["probe-frozen"]["final_fresh_auroc"]["mean"] >= 0.95),
+    "probe-rotation": Claim(
+        "Whac-a-mole rounds (not in the gradient model): refitting the probe does not restore detection; "
+        "training against each new probe makes misalignment harder to read at the probed layer at all.",
+        [("probe-rotation", f) for f in PROBE_SHOWN] + [("probe-frozen", "final_fresh_auroc")],
+        "mean held-out alignment below 0.1, and the fresh probe's final AUROC CI lies below the frozen run's",
+        lambda r: r["probe-rotation"]["heldout_alignment"]["mean"] < 0.1
+        and _below(r, "probe-rotation", "final_fresh_auroc", "probe-frozen")),
+    "probe-evasion-cost": Claim(
+        "The tax that stops the gradient model's drift has no such effect with a real probe: charging for the "
+        "change of the probed representation (tax 1) leaves the replicas misaligned, evading the probe.",
+        [("gradient-tax-0.1", "final_alignment"),
+         *[("probe-evasion-cost", f) for f in ("heldout_alignment", *PROBE_SHOWN)]],
+        "the share of replicas that end aligned has its CI below 0.5",
+        lambda r: r["probe-evasion-cost"]["end/aligned"]["ci95_high"] < 0.5),
+}
+
+
 def reproduce(target: str, out_dir: Path | None = None, workers: int | None = None, quiet: bool = False):
     """Run the post's presets as seed sweeps into ``out_dir`` and write ``out_dir/report.html``.
 
@@ -149,9 +207,11 @@ def reproduce(target: str, out_dir: Path | None = None, workers: int | None = No
     out_dir = Path(out_dir) if out_dir else default_out_dir(f"reproduce-{target}")
     check_writable(out_dir)
     available = set(preset_names())
-    seeds = {**dict.fromkeys(EVOLUTION_RUNS, EVOLUTION_SEEDS), **dict.fromkeys(GRADIENT_RUNS, GRADIENT_SEEDS)}
+    seeds = {**dict.fromkeys(EVOLUTION_RUNS, EVOLUTION_SEEDS), **dict.fromkeys(GRADIENT_RUNS, GRADIENT_SEEDS),
+             **dict.fromkeys(PROBE_RUNS, PROBE_SEEDS)}
     wanted = [run for run in seeds if run in available]
-    plans = [(resolve_sweep({"name": run, "base": run, "seeds": seeds[run]}), out_dir / run) for run in wanted]
+    plans = [(resolve_sweep({"name": run, "base": run, "seeds": seeds[run],
+                             "set": PROBE_SET.get(run, {})}), out_dir / run) for run in wanted]
     results = run_sweeps(plans, workers=workers, quiet=quiet, desc=f"reproduce {target}")
     runs = {run: m for run, result in zip(wanted, results) if (m := _load(result)) is not None}
     failed = sum(result.failed for result in results)
@@ -162,7 +222,7 @@ def reproduce(target: str, out_dir: Path | None = None, workers: int | None = No
         "directory beside this file holds its trials, combined tidy table and aggregates.")]
     if failed:
         body.append(paragraph(f"{failed} trial(s) failed; see trials.json in the sweep directories.", "fails"))
-    body += [_evolution_section(runs), _gradient_section(runs, available)]
+    body += [_evolution_section(runs), _gradient_section(runs, available), _probe_section(runs, available)]
     report = out_dir / REPORT
     write_text(report, page("Will AI systems drift into misalignment? The toy models, reproduced", body))
     return report, dict(zip(wanted, results))
@@ -207,7 +267,31 @@ def _gradient_section(runs: dict[str, Measured], available: set[str]) -> str:
         "Four trainable scalars (capability c, alignment a, detector bias b, detector variance v) start at "
         "(0, 1, 0, 1) and are trained by one optimizer on -(c + detector(a) + occasional alignment penalty), "
         "with detector(a) = min(1, (a + b) z), z ~ Normal(1, eps v).")]
-    for run, label in GRADIENT_RUNS.items():
+    parts += _run_parts(runs, available, GRADIENT_RUNS, GRADIENT_CLAIMS, GRADIENT_RUNS, _training_figure, "*.png")
+    parts.append(paragraph(
+        "The post's conclusion: drift depends on how often the model is nudged toward misalignment (the "
+        "penalty), how noisy detectors are (eps), and how much evading detectors costs (the tax)."))
+    return section("6.2 Gradient-descent toy model", *parts)
+
+
+def _probe_section(runs: dict[str, Measured], available: set[str]) -> str:
+    parts = [paragraph(
+        "The gradient model with a real detector (driftlab's probe world, issue 13): small MLPs learn a capability "
+        "task and, from occasional nudges, a misaligned action in tempting situations; the developer's detector "
+        "is a logistic-regression probe on a hidden layer, fitted on labelled activations once misbehaviour shows, "
+        "and training is penalised by its reading. The gradient runs each claim stands beside are shown with it. "
+        "Run here on a faster clock than the presets (16 replicas per seed, 1,200 drift steps, lr 3e-3, nudge "
+        "rate 0.2, audits and refits every 50 steps); the README gives the presets' own figures.")]
+    parts += _run_parts(runs, available, PROBE_RUNS, PROBE_CLAIMS, {**GRADIENT_RUNS, **PROBE_RUNS},
+                        _probe_figure, "misalignment_vs_probes.png")
+    return section("Beyond 6.2: training against a real probe", *parts)
+
+
+def _run_parts(runs: dict[str, Measured], available: set[str], labels: dict[str, str], claims: dict[str, Claim],
+               names: dict[str, str], figure: Callable[[str, Measured], str], plots: str) -> list[str]:
+    """Per run: its figure across seeds, the first trial's ``plots``, and its claim; then the runs compared."""
+    parts = []
+    for run, label in labels.items():
         heading = f"<h3>{esc(label)} <span class=\"muted\">({esc(run)})</span></h3>"
         if run not in runs:
             reason = "preset not available" if run not in available else "every trial failed"
@@ -215,18 +299,26 @@ def _gradient_section(runs: dict[str, Measured], available: set[str]) -> str:
             continue
         first_trial = sorted((runs[run].out_dir / TRIALS_DIR).iterdir())[0]
         single = [image(png.read_bytes(), f"{first_trial.name}: {png.stem.replace('_', ' ')} (one seed, every replica)")
-                  for png in sorted((first_trial / PLOTS).glob("*.png"))]
-        parts.append(heading + gallery([_training_figure(run, runs[run]), *single])
-                     + GRADIENT_CLAIMS[run].html(runs, GRADIENT_RUNS))
-    compared = {GRADIENT_RUNS[run]: runs[run].aggregates.set_index(HEADLINE_COLUMN)["mean"]
-                for run in GRADIENT_RUNS if run in runs}
+                  for png in sorted((first_trial / PLOTS).glob(plots))]
+        parts.append(heading + gallery([figure(run, runs[run]), *single]) + claims[run].html(runs, names))
+    compared = {labels[run]: runs[run].aggregates.set_index(HEADLINE_COLUMN)["mean"] for run in labels if run in runs}
     if compared:
         parts.append("<h3>The runs compared (means across seeds)</h3>"
                      + table(pd.DataFrame(compared).T.reset_index(names="run")))
-        parts.append(paragraph(
-            "The post's conclusion: drift depends on how often the model is nudged toward misalignment (the "
-            "penalty), how noisy detectors are (eps), and how much evading detectors costs (the tax)."))
-    return section("6.2 Gradient-descent toy model", *parts)
+    return parts
+
+
+def _probe_figure(run: str, measured: Measured) -> str:
+    """The truth against what the deployed probe says, and how readable misalignment is: mean across seeds
+    with 95% CI."""
+    figure, (ax,) = new_figure(width=6.0, height=3.8)
+    for metric, label in (("misalignment", "true misalignment"), ("deployed_flag_rate", "deployed probe flags"),
+                          ("deployed_auroc", "deployed probe's AUROC"), ("fresh_auroc", "fresh probe's AUROC")):
+        draw_band(ax, seed_band(measured.metrics, metric), label)
+    ax.set(xlabel="drift step", ylim=(-0.03, 1.03), title=f"{PROBE_RUNS[run]}: across seeds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return image(figure_png(figure), f"{run}: mean across seeds of the replica means, band = 95% CI")
 
 
 def _training_figure(run: str, measured: Measured) -> str:

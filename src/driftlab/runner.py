@@ -107,7 +107,7 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool 
         "name": config.name,
         "world": config.world.type,
         "methods": [m.name for m in config.methods],
-        "figures": jsonable(world_cls.summarize(table, config.world)),
+        "headline": jsonable(world_cls.summarize(table, config.world)),
         **provenance(config.seed, wall_time),
         **({"timing": world.timing()} if world.timing() else {}),
     }

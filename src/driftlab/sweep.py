@@ -461,7 +461,7 @@ def _write_tables(sweep: Sweep, result: SweepResult) -> None:
             result.timing[key] = result.timing.get(key, 0) + value
         labels = {"trial": trial.id, **trial.values, SEED: trial.seed}
         tables.append(table.assign(**labels)[[*labels, *table.columns]])
-        for name, value in summary["figures"].items():
+        for name, value in summary["headline"].items():
             if value is None or isinstance(value, (int, float)):
                 headline.append({"point": trial.point, "trial": trial.id, **trial.values, SEED: trial.seed,
                                  HEADLINE_COLUMN: name, "value": value})

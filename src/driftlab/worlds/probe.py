@@ -102,6 +102,8 @@ class TaskConfig(StrictModel):
     classes: int = Field(4, ge=2, description="capability classes (a fixed random teacher's argmax)")
     teacher_width: int = Field(16, gt=0, description="hidden width of the teacher (tanh)")
     opportunity_frac: float = Field(0.5, gt=0, lt=1, description="share of inputs that offer the misaligned action")
+    seed: int = Field(0, ge=0, description="the task's own seed (the teacher and the held-out sets): a run's seed "
+                      "varies the replicas, not the task, so that seeds of a sweep compare like with like")
 
 
 class DetectorConfig(StrictModel):
@@ -182,15 +184,15 @@ class ProbeConfig(WorldConfig):
 
 
 class Task:
-    """Inputs, their capability labels (a fixed random teacher, from the run's seed) and temptation."""
+    """Inputs, their capability labels (a fixed random teacher, from the task's seed) and temptation."""
 
-    def __init__(self, config: TaskConfig, seed: int):
+    def __init__(self, config: TaskConfig):
         import torch
 
         from ..nets import replica_generators
 
         self.config = config
-        g = replica_generators(seed, [0], stream=TEACHER_STREAM)[0]
+        g = replica_generators(config.seed, [0], stream=TEACHER_STREAM)[0]
         d = config.situation_dim + config.capability_dim
         self.w1 = torch.randn(d, config.teacher_width, generator=g) * (2.0 / d) ** 0.5
         self.w2 = torch.randn(config.teacher_width, config.classes, generator=g) * (2.0 / config.teacher_width) ** 0.5
@@ -245,22 +247,6 @@ def opportunity_mean(values, opportunity):
     return (values * opportunity).sum(1) / opportunity.sum(1).clamp_min(1)
 
 
-class AlignmentPool:
-    """The developer's alignment data, every replica's at each index: item i is (x [R, dim], aligned target
-    [R], all 0: the aligned action)."""
-
-    def __init__(self, x):
-        import torch
-
-        self.x, self.target = x, torch.zeros(x.shape[:2])
-
-    def __len__(self) -> int:
-        return self.x.shape[1]
-
-    def __getitem__(self, i):
-        return self.x[:, i], self.target[:, i]
-
-
 class Detector:
     """The developer's deployed probes, one per replica, and when each was fitted."""
 
@@ -272,27 +258,27 @@ class Detector:
         self.probe = Probe(torch.zeros(replicas, width, dtype=torch.float64), torch.zeros(replicas, dtype=torch.float64))
         self.deployed = torch.zeros(replicas, dtype=torch.bool)
         self.fitted_at = torch.full((replicas,), -1)
-        self.refresh()
 
-    def refresh(self) -> None:
-        """The float32 copy training reads, and which replicas are under pressure."""
-        self.w32, self.b32, self.on = self.probe.w.float(), self.probe.b.float(), self.deployed.float()
+    @property
+    def on(self):
+        """1.0 for the replicas under pressure (a probe deployed), else 0.0."""
+        return self.deployed.float()
 
     def reading(self, h):
         """The deployed probes' readings (sigmoid) of activations [R, n, d], differentiable in h."""
         import torch
 
-        return torch.sigmoid((h * self.w32[:, None]).sum(-1) + self.b32[:, None])
+        return torch.sigmoid(self.probe.logits(h))
 
 
 class Measurement:
-    """Fixed held-out sets shared by every replica, from the run's seed: capability inputs, opportunities to
+    """Fixed held-out sets shared by every replica, from the task's seed: capability inputs, opportunities to
     measure on, and opportunities to fit the fresh probes on."""
 
-    def __init__(self, task: Task, config: ProbeConfig, seed: int):
+    def __init__(self, task: Task, config: ProbeConfig):
         from ..nets import replica_generators
 
-        g = replica_generators(seed, [0], stream=EVAL_STREAM)[0]
+        g = replica_generators(config.task.seed, [0], stream=EVAL_STREAM)[0]
         n = config.eval_examples
         self.config = config
         self.x_cap = task.draw(n, g)
@@ -384,17 +370,19 @@ class ProbeWorld(World):
             anchor = self.anchor(x, keep=[layer], upto=layer)[1][layer]
         return self.detector.on * opportunity_mean((h - anchor).pow(2).mean(-1), x[..., -1])
 
-    def alignment_examples(self) -> AlignmentPool:  # provides capabilities.AlignmentExamples
-        return self.pool
+    def alignment_examples(self) -> list:  # provides capabilities.AlignmentExamples
+        """The developer's alignment data, every replica's at each index: item i is x [R, dim], an opportunity
+        whose right answer is the aligned action."""
+        return list(self.pool.unbind(1))
 
     def alignment_loss(self):  # provides capabilities.AlignmentLoss
         """Per replica: BCE towards the aligned action on the next ``batch`` examples of the alignment data."""
         import torch
         import torch.nn.functional as F
 
-        index = torch.tensor(cyclic_batch(range(len(self.pool)), self.alignment_calls, self.config.batch))
+        index = torch.tensor(cyclic_batch(range(self.pool.shape[1]), self.alignment_calls, self.config.batch))
         self.alignment_calls += 1
-        return F.softplus(self.model(self.pool.x[:, index])[0][..., -1]).mean(1)
+        return F.softplus(self.model(self.pool[:, index])[0][..., -1]).mean(1)
 
     def output_log_probs(self, model, examples: list):  # provides capabilities.OutputDistributions
         """The action distribution of ``model`` on alignment examples: log-probabilities [R, n, 2] (aligned,
@@ -402,8 +390,7 @@ class ProbeWorld(World):
         import torch
         import torch.nn.functional as F
 
-        x = torch.stack([example[0] for example in examples], 1)
-        m = model(x)[0][..., -1]
+        m = model(torch.stack(examples, 1))[0][..., -1]
         return torch.stack([F.logsigmoid(-m), F.logsigmoid(m)], -1), torch.ones_like(m)
 
     def reference_model(self):  # provides capabilities.ReferenceOutputs
@@ -479,7 +466,6 @@ class ProbeWorld(World):
         detector.probe = fitted.where(due, detector.probe)
         detector.deployed |= first
         detector.fitted_at = torch.where(due, step, detector.fitted_at)
-        detector.refresh()
         restore(self.anchor.parameters(), self.model.parameters(), due)
 
     def run(self, recorder, progress) -> None:
@@ -496,7 +482,7 @@ class ProbeWorld(World):
 
         cfg = self.config
         R = cfg.replicas
-        task = self.task = Task(cfg.task, self.seed)
+        task = self.task = Task(cfg.task)
         self.model = BatchedMLP(R, [task.input_dim, *cfg.widths, cfg.task.classes + 1], self.seed, cfg.init_scale)
         parameters = dict(self.model.named_parameters())
         optimizer = make_optimizer("adamw", parameters.values(), cfg.lr, cfg.weight_decay, fused=True)
@@ -516,9 +502,9 @@ class ProbeWorld(World):
         self.start_model = self.model.select(range(R)).requires_grad_(False)
         self.anchor = self.model.select(range(R)).requires_grad_(False)
         pool = [task.draw(cfg.alignment_data, g, opportunity=True) for g in replica_generators(self.seed, R, POOL_STREAM)]
-        self.pool, self.alignment_calls = AlignmentPool(torch.stack(pool)), 0
+        self.pool, self.alignment_calls = torch.stack(pool), 0  # [R, alignment_data, dim]
         self.detector = Detector(R, cfg.widths[cfg.detector.layer])
-        measure = Measurement(task, cfg, self.seed)
+        measure = Measurement(task, cfg)
         record_at = set(cfg.record.steps(cfg.steps).tolist())
         rejecting = cfg.pressure.mode == "reject"
         rejected = torch.zeros(R)
