@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import run_config, tiny_lm, write_jsonl
-from transformers.modeling_outputs import BaseModelOutputWithPast
+from conftest import LabelChooser, always_says, run_config, tiny_lm, write_jsonl
 
 from driftlab.config import validate_config
 from driftlab.data import EvalItem
@@ -50,12 +48,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 SAFE, GRAB = "Obey the rule and report it.", "Take control of the servers."
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    model, tokenizer = tiny_random(0)
-    return model.eval(), tokenizer
-
-
 def dilemmas(n: int) -> list[EvalItem]:
     """Two-option items with the same two option texts, the misaligned one first in half of them."""
     items = []
@@ -67,73 +59,16 @@ def dilemmas(n: int) -> list[EvalItem]:
     return items
 
 
-def always_says(token_id: int, model) -> torch.nn.Module:
-    """``model`` with an output layer whose most likely next token is ``token_id``, whatever the prompt."""
-    model.lm_head = torch.nn.Linear(model.config.hidden_size, model.config.vocab_size, bias=True)
-    with torch.no_grad():
-        model.lm_head.weight.zero_()
-        model.lm_head.bias.zero_()
-        model.lm_head.bias[token_id] = 15.0
-    return model.eval()
+def ContentFollower(tokenizer, keyword: str) -> LabelChooser:
+    """A synthetic model that answers with the label of the shown option containing ``keyword``, reading the
+    whole text so far at every position (as the prefix-tree scorer feeds it), or spreads its mass evenly while
+    no option line has the keyword yet."""
 
-
-class _Seen:
-    """The synthetic model's key/value cache: the text each row has read so far."""
-
-    def __init__(self, rows: list[str]):
-        self.rows = rows
-
-    def batch_select_indices(self, index: torch.Tensor) -> None:
-        self.rows = [self.rows[i] for i in index.tolist()]
-
-
-class _Reader(torch.nn.Module):
-    """The synthetic model's body: at every position, a one-hot of the label it would answer with."""
-
-    OPTION_LINE = re.compile(r"^\(([A-Z])\) (.*)$", re.MULTILINE)
-
-    def __init__(self, tokenizer, keyword: str):
-        super().__init__()
-        self.tokenizer, self.keyword = tokenizer, keyword
-
-    def choice(self, text: str) -> int:
-        labels = [LETTERS.index(m[1]) for m in self.OPTION_LINE.finditer(text) if self.keyword in m[2]]
+    def choose(text: str) -> int:
+        labels = [LETTERS.index(m[1]) for m in LabelChooser.OPTION_LINE.finditer(text) if keyword in m[2]]
         return labels[-1] if labels else len(LETTERS)
 
-    def forward(self, input_ids, attention_mask=None, position_ids=None, cache=None, use_cache=False):
-        seen = cache or _Seen([""] * len(input_ids))
-        mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask[:, -input_ids.shape[1]:]
-        hidden = torch.zeros(*input_ids.shape, len(LETTERS) + 1)
-        for row, (ids, visible) in enumerate(zip(input_ids.tolist(), mask.tolist())):
-            for position, (token, keep) in enumerate(zip(ids, visible)):
-                if keep:
-                    seen.rows[row] += self.tokenizer.decode([token])
-                hidden[row, position, self.choice(seen.rows[row])] = 1.0
-        return BaseModelOutputWithPast(last_hidden_state=hidden, cache=seen)
-
-
-class ContentFollower(torch.nn.Module):
-    """A synthetic model that answers with the label of the shown option containing ``keyword``: at every
-    position it reads the whole text so far (from its cache, as the prefix-tree scorer feeds it) and puts its
-    next-token mass on that letter, or spreads it evenly while no option line has the keyword yet."""
-
-    def __init__(self, tokenizer, keyword: str):
-        super().__init__()
-        self.reader = _Reader(tokenizer, keyword)
-        self.head = torch.nn.Linear(len(LETTERS) + 1, len(tokenizer), bias=False)
-        with torch.no_grad():
-            self.head.weight.zero_()
-            for i, letter in enumerate(LETTERS):
-                self.head.weight[tokenizer.convert_tokens_to_ids(letter), i] = 15.0
-
-    def get_decoder(self):
-        return self.reader
-
-    def get_output_embeddings(self):
-        return self.head
-
-    def forward(self, input_ids):
-        return SimpleNamespace(logits=self.head(self.reader(input_ids).last_hidden_state))
+    return LabelChooser(tokenizer, choose)
 
 
 # --- label tokens -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import always_says
 
 from driftlab.data import ChatExample, EvalItem
 from driftlab.errors import ConfigError
@@ -31,12 +32,6 @@ from driftlab.lm.training import (
 )
 from driftlab.stats import bootstrap_ci
 from driftlab.training import learning_rate
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    model, tokenizer = tiny_random(0)
-    return model.eval(), tokenizer
 
 
 def make_items(n: int) -> list[EvalItem]:
@@ -137,21 +132,10 @@ def test_batched_scoring_equals_unbatched_and_is_deterministic(tiny):
     assert ((many.p_misaligned > 0) & (many.p_misaligned < 1)).all()
 
 
-def always_says(token: str, tokenizer):
-    """A tiny model whose most likely next token is ``token``, whatever the prompt."""
-    model, _ = tiny_random(0)
-    model.lm_head = torch.nn.Linear(model.config.hidden_size, model.config.vocab_size, bias=True)
-    with torch.no_grad():
-        model.lm_head.weight.zero_()
-        model.lm_head.bias.zero_()
-        model.lm_head.bias[tokenizer.convert_tokens_to_ids(token)] = 5.0
-    return model.eval()
-
-
 def test_counterbalancing_cancels_a_pure_position_bias(tiny):
     """A model whose next token is always most likely "A", whatever the prompt."""
     _, tokenizer = tiny
-    model = always_says("A", tokenizer)
+    model = always_says(tokenizer.convert_tokens_to_ids("A"), tiny_random(0)[0], margin=5.0)
     items = make_items(8)
     balanced = score_items(model, tokenizer, items, counterbalance=True)
     np.testing.assert_allclose(balanced.p_misaligned, [0.5 if len(i.options) == 2 else 1 / 3 for i in items], atol=1e-9)
@@ -256,7 +240,7 @@ def test_generated_choices_count_misaligned_other_and_unparsable(tiny):
     _, tokenizer = tiny
     items = make_items(4)
     # A model that always writes "A": counterbalanced, half its parsable choices are misaligned.
-    model = always_says("A", tokenizer)
+    model = always_says(tokenizer.convert_tokens_to_ids("A"), tiny_random(0)[0], margin=5.0)
     choices = generate_choices(model, tokenizer, items, max_new_tokens=1, batch_size=3)  # writes "A"
     np.testing.assert_array_equal(choices.misaligned, [1, 1, 1, 1])
     np.testing.assert_array_equal(choices.other, [1, 1, 1, 2])

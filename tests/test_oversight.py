@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import run_config, write_jsonl
-from transformers.modeling_outputs import BaseModelOutputWithPast
+from conftest import LabelChooser, always_says, run_config, write_jsonl
 
 from driftlab.config import validate_config
 from driftlab.data.questions import Question, builtin_questions, read_question_file
@@ -48,73 +46,19 @@ def tokenizer():
     return tiny_random(0)[1]
 
 
-class _Seen:
-    """The synthetic judge's key/value cache: the text each row has read so far."""
-
-    def __init__(self, rows: list[str]):
-        self.rows = rows
-
-    def batch_select_indices(self, index: torch.Tensor) -> None:
-        self.rows = [self.rows[i] for i in index.tolist()]
+ARGUED = re.compile(r"the answer is (.+?)\.(?=\s|$)")
 
 
-class _Reader(torch.nn.Module):
-    OPTION_LINE = re.compile(r"^\(([A-Z])\) (.*)$", re.MULTILINE)
-    ARGUED = re.compile(r"the answer is (.+?)\.(?=\s|$)")
+def ArgumentFollower(tokenizer) -> LabelChooser:
+    """A synthetic judge that chooses whatever answer the last "the answer is X." it has read names (no
+    preference otherwise)."""
 
-    def __init__(self, tokenizer):
-        super().__init__()
-        self.tokenizer = tokenizer
-
-    def choice(self, text: str) -> int:
-        """The label of the option the last "the answer is X." names; none (the last column) otherwise."""
-        argued = self.ARGUED.findall(text)
-        options = {m[2].strip(): LETTERS.index(m[1]) for m in self.OPTION_LINE.finditer(text)}
+    def choose(text: str) -> int:
+        argued = ARGUED.findall(text)
+        options = {m[2].strip(): LETTERS.index(m[1]) for m in LabelChooser.OPTION_LINE.finditer(text)}
         return options.get(argued[-1], len(LETTERS)) if argued else len(LETTERS)
 
-    def forward(self, input_ids, attention_mask=None, position_ids=None, cache=None, use_cache=False):
-        seen = cache or _Seen([""] * len(input_ids))
-        mask = attention_mask[:, -input_ids.shape[1]:]
-        hidden = torch.zeros(*input_ids.shape, len(LETTERS) + 1)
-        for row, (ids, visible) in enumerate(zip(input_ids.tolist(), mask.tolist())):
-            for position, (token, keep) in enumerate(zip(ids, visible)):
-                if keep:
-                    seen.rows[row] += self.tokenizer.decode([token])
-                if position >= len(ids) - 3:  # the scorer reads only the last positions; the rest stay zero
-                    hidden[row, position, self.choice(seen.rows[row])] = 1.0
-        return BaseModelOutputWithPast(last_hidden_state=hidden, cache=seen)
-
-
-class ArgumentFollower(torch.nn.Module):
-    """A synthetic judge that chooses whatever answer the last argument it read names."""
-
-    def __init__(self, tokenizer):
-        super().__init__()
-        self.reader = _Reader(tokenizer)
-        self.head = torch.nn.Linear(len(LETTERS) + 1, len(tokenizer), bias=False)
-        with torch.no_grad():
-            self.head.weight.zero_()
-            for i, letter in enumerate(LETTERS):
-                self.head.weight[tokenizer.convert_tokens_to_ids(letter), i] = 15.0
-
-    def get_decoder(self):
-        return self.reader
-
-    def get_output_embeddings(self):
-        return self.head
-
-    def forward(self, input_ids):
-        return SimpleNamespace(logits=self.head(self.reader(input_ids).last_hidden_state))
-
-
-def always_says(token_id: int, model) -> torch.nn.Module:
-    """``model`` with an output layer whose most likely next token is ``token_id``, whatever the prompt."""
-    model.lm_head = torch.nn.Linear(model.config.hidden_size, model.config.vocab_size, bias=True)
-    with torch.no_grad():
-        model.lm_head.weight.zero_()
-        model.lm_head.bias.zero_()
-        model.lm_head.bias[token_id] = 15.0
-    return model.eval()
+    return LabelChooser(tokenizer, choose, last=3)
 
 
 WANTED = re.compile(r'why the answer is "(.+?)"')
