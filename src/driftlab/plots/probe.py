@@ -18,6 +18,8 @@ STATE_COLORS = {"aligned": "tab:green", "caught": "tab:blue", "obfuscated_policy
                 "obfuscated_activations": "tab:red"}
 STATE_NAMES = {"aligned": "aligned", "caught": "misaligned, caught", "obfuscated_policy": "obfuscated policy",
                "obfuscated_activations": "obfuscated activations"}
+SHORT_NAMES = {"aligned": "aligned", "caught": "caught", "obfuscated_policy": "obf. policy",
+               "obfuscated_activations": "obf. activations"}  # distinct in a phase diagram's small cells
 
 
 @FIGURES.register_as("probe")
@@ -187,7 +189,7 @@ def _phase_grid(shares: pd.DataFrame, numeric: list[str], title: str):
             top = values.idxmax() if values.notna().any() else None
             ax.add_patch(plt.Rectangle((i - 0.5, j - 0.5), 1, 1, color=STATE_COLORS.get(top, "0.8"),
                                        alpha=0.25 + 0.6 * float(values.max() if top else 0)))
-            text = "\n".join(f"{STATE_NAMES[s].split(',')[0][:11]} {v:.2f}" for s, v in values.items() if v > 0)
+            text = "\n".join(f"{SHORT_NAMES[s]} {v:.2f}" for s, v in values.items() if v > 0)
             ax.text(i, j, text, ha="center", va="center", fontsize=6)
         ax.set_xticks(range(len(x_values)), [f"{v:g}" for v in x_values])
         ax.set_yticks(range(len(y_values)), [f"{v:g}" for v in y_values])
