@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 from pathlib import Path
 
 import numpy as np
+from timing import Timer
 
 FINALS = ("alignment", "detector_bias", "detector_variance", "corrections")
 
@@ -56,18 +56,6 @@ def reference_run(replicas: int, steps: int, seed: int, *, lr: float, penalty: f
         finals["detector_variance"][replica], finals["corrections"][replica] = v, corrections
         finals["first_slip_step"][replica] = first_slip
     return finals
-
-
-class Timer:
-    """Wall-clock and CPU seconds of a block. On a shared machine the CPU time of this process is the
-    fairer basis for the ratio: other processes slow the wall clock of whichever side they overlap."""
-
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def driftlab_run(replicas: int, steps: int, seed: int = 0, gradient: str = "analytic"):

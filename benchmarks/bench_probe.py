@@ -17,20 +17,10 @@ lr 1e-3; different work would differ by the order of lr x steps).
 from __future__ import annotations
 
 import argparse
-import time
-from itertools import pairwise
 
 import torch
 import torch.nn.functional as F
-
-
-class Timer:
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+from timing import Timer
 
 
 def drift_loss(out, hidden, x, label, nudged, probe_w, probe_b):
@@ -89,23 +79,13 @@ def main() -> None:
         return net, lambda batch: step(ctx, batch, losses)
 
     model, train = batched_trainer()
-    start = [p.detach().clone() for p in model.parameters()]  # the reference starts here too
+    start = model.select(range(replicas))  # the reference starts here too
     train(batches[0])  # warm-up: the optimizer's first step allocates its state
     with Timer() as batched:
         for batch in batches[1:args.steps + 1]:
             train(batch)
 
-    def reference(r: int) -> torch.nn.Sequential:
-        layers = []
-        for i, (d_in, d_out) in enumerate(pairwise(sizes)):
-            linear = torch.nn.Linear(d_in, d_out)
-            with torch.no_grad():  # replica r's starting weights (Linear keeps them transposed)
-                linear.weight.copy_(start[i][r].T)
-                linear.bias.copy_(start[len(sizes) - 1 + i][r, 0])
-            layers += [linear] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
-        return torch.nn.Sequential(*layers)
-
-    nets = [reference(r) for r in range(replicas)]
+    nets = [start.replica(r) for r in range(replicas)]
     optimizers = [torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0, fused=True) for net in nets]
     probed = 2 * (layer + 1)  # Sequential index just past the probed layer's ReLU
 

@@ -13,20 +13,10 @@ and must end at the same weights (to float32 rounding), so the ratio compares th
 from __future__ import annotations
 
 import argparse
-import time
-from itertools import pairwise
 
 import torch
 import torch.nn.functional as F
-
-
-class Timer:
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+from timing import Timer
 
 
 def main() -> None:
@@ -52,7 +42,7 @@ def main() -> None:
     decay = torch.linspace(0, 0.1, replicas, dtype=torch.float64)
 
     model = BatchedMLP(replicas, sizes, seed=0)
-    start = [p.detach().clone() for p in model.parameters()]  # the reference starts here too
+    start = model.select(range(replicas))  # the reference starts here too
     parameters = dict(model.named_parameters())
     step = TrainingStep(MethodStack([]), make_optimizer("sgd", parameters.values(), lr, decay))
     ctx = TrainContext(world=None, parameters=parameters, model=model, replica_dim=0)
@@ -66,17 +56,7 @@ def main() -> None:
         for batch in batches[1:]:
             step(ctx, batch, losses)
 
-    def reference(r: int) -> torch.nn.Sequential:
-        layers = []
-        for i, (d_in, d_out) in enumerate(pairwise(sizes)):
-            linear = torch.nn.Linear(d_in, d_out)
-            with torch.no_grad():  # replica r's starting weights (Linear keeps them transposed)
-                linear.weight.copy_(start[i][r].T)
-                linear.bias.copy_(start[len(sizes) - 1 + i][r, 0])
-            layers += [linear] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
-        return torch.nn.Sequential(*layers)
-
-    nets = [reference(r) for r in range(replicas)]
+    nets = [start.replica(r) for r in range(replicas)]
     optimizers = [torch.optim.SGD(net.parameters(), lr=lr, weight_decay=float(d)) for net, d in zip(nets, decay)]
     for x, y in batches[:1]:  # the same warm-up step
         for r, (net, opt) in enumerate(zip(nets, optimizers)):

@@ -341,7 +341,8 @@ def test_tax_is_refused_by_a_world_it_does_not_support():
 # --- agreement with the benchmark's plain-Python reference ------------------------------------------
 
 
-def test_agrees_with_the_per_replica_reference():
+def test_agrees_with_the_per_replica_reference(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the benchmark imports its neighbour timing.py
     spec = importlib.util.spec_from_file_location("bench_gradient", ROOT / "benchmarks" / "bench_gradient.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

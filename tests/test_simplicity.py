@@ -216,6 +216,22 @@ def trained(ids, optimizer, decays, steps=60):
     return model
 
 
+def test_a_replica_as_a_plain_torch_module_computes_what_the_batch_does():
+    """``replica(r)`` is replica r alone, as ``nn.Sequential``: same outputs, its own copy of the weights."""
+    model = BatchedMLP(4, [6, 8, 5, 2], seed=2, init_scale=2 ** 0.5)
+    with torch.no_grad():
+        for b in model.biases:  # non-zero biases, so that a bias copied wrong shows
+            b.normal_(generator=torch.Generator().manual_seed(1))
+    x = torch.randn(4, 10, 6, generator=torch.Generator().manual_seed(0))
+    out = model(x)[0]
+    for r in range(4):
+        torch.testing.assert_close(model.replica(r)(x[r]), out[r], rtol=1e-6, atol=1e-6)
+    plain = model.replica(1)
+    with torch.no_grad():
+        plain[0].weight.add_(1.0)
+    torch.testing.assert_close(model(x)[0], out, rtol=0, atol=0)
+
+
 DECAYS = [0.0, 0.3, 0.0, 1.0, 0.0, 0.1, 2.0, 0.0]
 
 

@@ -131,6 +131,18 @@ class BatchedMLP(torch.nn.Module):
         out.biases = torch.nn.ParameterList(torch.nn.Parameter(b.detach()[index].clone()) for b in self.biases)
         return out
 
+    @torch.no_grad()
+    def replica(self, r: int) -> torch.nn.Sequential:
+        """Replica ``r`` as a plain ``nn.Sequential`` of Linear and ReLU layers holding a copy of its weights:
+        one replica for ordinary torch tools (and the per-replica references of the benchmarks)."""
+        layers = []
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            linear = torch.nn.Linear(*w.shape[1:])
+            linear.weight.copy_(w[r].T)  # Linear keeps its weight as [out, in]
+            linear.bias.copy_(b[r, 0])
+            layers += [linear] + ([torch.nn.ReLU()] if i < len(self.weights) - 1 else [])
+        return torch.nn.Sequential(*layers)
+
 
 class ReplicaWeightDecay:
     """An optimizer with one weight decay per replica (torch's take one number for all): a decay sweep is
