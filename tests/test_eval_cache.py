@@ -121,7 +121,8 @@ def test_a_run_evaluates_only_the_stages_asked_for_and_its_summary_report_and_pl
     assert (result.out_dir / "plots" / "training.png").is_file()
     assert write_report(result.out_dir).is_file()
     timing = result.summary["timing"]
-    assert timing["training_s"] > 0 and timing["evaluation_s"] > 0
+    assert timing["training_s"] > 0 and timing["evaluation_s"] > 0 and timing["setup_s"] > 0
+    assert timing["setup_s"] + timing["training_s"] + timing["evaluation_s"] <= result.summary["wall_time_s"]
     with pytest.raises(ConfigError, match=r"world\.eval_stages: .*must lie in 1\.\.3"):
         validate_config(run_config(tiny_lm(stages=3, eval_stages=[4])))
 

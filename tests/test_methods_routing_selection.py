@@ -264,6 +264,8 @@ def test_proxy_selection_records_its_decisions_and_the_heldout_it_missed(mixed_d
         assert accepted[stage - 1] == (rows.loc[stage, "proxy"] - proxy[stage - 1] <= 0)
         if accepted[stage - 1]:  # the candidate the gate judged is the model the table evaluated
             assert rows.loc[stage, "proxy"] == proxy[stage]
+            assert table.loc[stage, f"{SELECTION}/proxy_signal"] == table.loc[stage, "eval/mini/proxy/signal"]
+    assert table.loc[0, f"{SELECTION}/proxy_signal"] == table.loc[0, "eval/mini/proxy/signal"]
     assert rows["heldout"].tolist() == heldout.tolist()
     # recount from the table: accepted stages whose held-out score rose over the previous kept model's
     worse = np.cumsum([0, *(accepted & (heldout.diff().to_numpy()[1:] > 0))])
@@ -291,6 +293,26 @@ def test_proxy_selection_resumes_after_a_rollback_with_identical_numbers(mixed_d
     monkeypatch.setattr(LmWorld, "train_stage", original)
     resumed = resume(tmp_path / "run", quiet=True)
     pd.testing.assert_frame_equal(resumed.table, result.table)
+
+
+def test_proxy_selection_records_how_much_of_the_proxy_it_judged_had_a_signal():
+    from driftlab.capabilities import Evaluation
+    from driftlab.methods.proxy_selection import ProxySelection, ProxySelectionConfig
+
+    gate = ProxySelection(ProxySelectionConfig(statistic="p_misaligned"))
+    evaluation = Evaluation({("a", "proxy"): {"p_misaligned": 0.2, "signal": 1.0},
+                             ("b", "proxy"): {"p_misaligned": 0.6, "signal": 0.0},
+                             ("a", "heldout"): {"p_misaligned": 0.9, "signal": 0.0}})
+    assert gate.scores(evaluation) == {"proxy": pytest.approx(0.4), "heldout": 0.9, "proxy_signal": 0.5}
+
+
+def test_proxy_selection_judges_by_continuation_where_the_world_scores_by_that_alone(files, tmp_path):
+    result = run(files, tmp_path / "run", [{"name": SELECTION, "threshold": 0.0, "statistic": "p_misaligned"}],
+                 scoring="continuation")
+    table = wide(result.table)
+    assert "eval/mini/proxy/p_misaligned" not in table.columns
+    assert table.loc[0, f"{SELECTION}/proxy"] == table.loc[0, "eval/mini/proxy/cont_p_misaligned"]
+    assert table.loc[0, f"{SELECTION}/proxy_signal"] == table.loc[0, "eval/mini/proxy/cont_signal"]
 
 
 def test_proxy_selection_configuration_errors(files, tmp_path):

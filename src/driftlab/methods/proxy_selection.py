@@ -17,6 +17,8 @@ accepted):
 - ``accepted``: 1 if stage k was kept, 0 if it was rolled back;
 - ``proxy``: the proxy score of stage k's candidate, the number the gate judged;
 - ``heldout``: the held-out score of the model kept after the decision;
+- ``proxy_signal``: the share of the proxy's eval sets whose choices gave a signal in that evaluation (the
+  instrument issue's validity figures); where it is 0 the gate judged noise, not propensity;
 - ``rejections``: rejected stages so far;
 - ``heldout_worse_accepted``: accepted stages so far whose held-out score rose above the previous
   kept model's: the fixed metric said all was well, and it wasn't.
@@ -32,6 +34,7 @@ from pydantic import Field, field_validator
 from ..capabilities import Evaluation, Evaluations
 from ..config import MethodConfig
 from ..errors import ConfigError
+from ..names import scored
 from ..registry import METHODS
 from .base import Decision, Method, TrainContext
 
@@ -66,16 +69,19 @@ class ProxySelection(Method):
         if not (world.eval_sets("proxy") and world.eval_sets("heldout")):
             raise ConfigError("world.evals: proxy-selection needs eval sets with a proxy part (to select on) "
                               "and a held-out part (to report on)")
-        self.kept: dict[str, float] | None = None  # the last kept model's proxy and held-out scores
+        self.kept: dict[str, float] | None = None  # the last kept model's scores
         self.rejections = self.heldout_worse_accepted = 0
-        self.decision: tuple[bool, float] | None = None  # the latest stage's (accepted, candidate proxy score)
+        self.decision: tuple[bool, dict[str, float]] | None = None  # the latest stage's (accepted, candidate's scores)
 
     def scores(self, evaluation: Evaluation) -> dict[str, float]:
-        """Proxy and held-out score of an evaluation; the held-out NaN where it was not evaluated (a stage
-        the world's ``eval_stages`` skips gets its proxy part only)."""
-        statistic = self.config.statistic
-        return {part: evaluation.mean(part, statistic) if evaluation.sets(part) else math.nan
-                for part in ("proxy", "heldout")}
+        """Proxy and held-out score of an evaluation, the held-out NaN where it was not evaluated (a stage
+        the world's ``eval_stages`` skips gets its proxy part only), and the proxy's share of eval sets with
+        a signal. By the letter scorer, or the continuation scorer where the world scores by that alone."""
+        statistics = next(iter(evaluation.evals.values()))
+        scorer = "letter" if self.config.statistic in statistics else "continuation"
+        statistic, signal = scored(self.config.statistic, scorer), scored("signal", scorer)
+        return {**{part: evaluation.mean(part, statistic) if evaluation.sets(part) else math.nan
+                   for part in ("proxy", "heldout")}, "proxy_signal": evaluation.mean("proxy", signal)}
 
     def after_stage(self, ctx: TrainContext, candidate: Evaluation) -> Decision:
         if self.kept is None:  # the first stage: the starting model's scores, from the world's stage-0 evaluation
@@ -88,18 +94,16 @@ class ProxySelection(Method):
             if scores["heldout"] > self.kept["heldout"]:  # never true where either is unknown (NaN)
                 self.heldout_worse_accepted += 1
             self.kept = scores
-        self.decision = (accepted, scores["proxy"])
+        self.decision = (accepted, scores)
         return Decision.ACCEPT if accepted else Decision.ROLLBACK
 
     def metrics(self, ctx: TrainContext) -> dict:
         """This stage's row: the decision about it and the kept model's held-out score (at step 0, before any
         decision, the starting model's)."""
-        if self.decision is None:
-            start = self.scores(ctx.evaluation)
-            accepted, proxy, heldout = True, start["proxy"], start["heldout"]
-        else:
-            (accepted, proxy), heldout = self.decision, self.kept["heldout"]
-        return {"accepted": float(accepted), "proxy": proxy, "heldout": heldout,
+        accepted, judged = self.decision or (True, self.scores(ctx.evaluation))
+        heldout = self.kept["heldout"] if self.decision else judged["heldout"]
+        return {"accepted": float(accepted), "proxy": judged["proxy"], "proxy_signal": judged["proxy_signal"],
+                "heldout": heldout,
                 "rejections": float(self.rejections), "heldout_worse_accepted": float(self.heldout_worse_accepted)}
 
     def state_dict(self) -> dict:

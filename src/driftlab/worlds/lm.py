@@ -393,9 +393,10 @@ class LmWorld(World):
     def run(self, recorder, progress) -> None:
         from ..lm.checkpoint import latest_stage, load_weights
 
-        self.build()
         c = self.config
-        self.methods.setup(self.ctx)  # on the starting model, also when resuming
+        with self.timed("setup_s"):  # loading the model, and the methods' own set-up (EWC's Fisher draws)
+            self.build()
+            self.methods.setup(self.ctx)  # on the starting model, also when resuming
         resume_from = latest_stage(self.run_dir)
         if resume_from is None:
             self.model.eval()
@@ -403,7 +404,7 @@ class LmWorld(World):
                 start = self.evaluator.reply_start_logprobs(self.model, self.tokenizer, cached=True)
                 self.evaluator.kl_reference = start
                 self.kept = self.measure(0, cached=True)
-            history = [self.record(0, self.kept)]
+                history = [self.record(0, self.kept)]  # a method's metrics may evaluate (routing's unablated model)
             self.save(0, history, extra={"kl_reference": {"logprobs": self.evaluator.kl_reference}})
             resume_from = 0
         else:
@@ -426,7 +427,7 @@ class LmWorld(World):
             bar.set_description(f"stage {stage}/{c.stages}: evaluating")
             with self.timed("evaluation_s"):
                 evaluation = self.judge_and_measure(stage)
-            entry = self.record(stage, evaluation, {"train/loss": float(np.mean(losses))})
+                entry = self.record(stage, evaluation, {"train/loss": float(np.mean(losses))})
             recorder.record(stage, entry["metrics"])
             history.append(entry)
             self.save(stage, history)
@@ -441,7 +442,8 @@ class LmWorld(World):
             self.times[what] = self.times.get(what, 0.0) + time.perf_counter() - started
 
     def timing(self) -> dict:
-        """Where this process's run time went (a resumed run counts only what it did itself)."""
+        """Where this process's run time went: set-up, training, evaluation (with the methods' own evaluations),
+        and the evaluations taken from the cache; a resumed run counts only what it did itself."""
         cache = self.evaluator.cache
         return {**{key: round(value, 3) for key, value in self.times.items()},
                 **({"evaluations_cached": cache.hits, "evaluations_computed": cache.misses} if cache else {})}
