@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,6 +64,16 @@ def test_cli_set_may_not_override_a_swept_field(tmp_path, capsys):
     path = write_sweep(tmp_path, grid={"world.drift_prior.alpha": [0.2, 1.0]})
     assert main(["sweep", str(path), "--set", "world.drift_prior={alpha: 1}", "--quiet"]) == 2
     assert "the sweep varies world.drift_prior.alpha" in error_line(capsys)
+
+
+def test_a_sweep_logged_to_a_file_says_each_finished_trial(tmp_path, capsys):
+    path = write_sweep(tmp_path, seeds=[1, 2])
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    lines = capsys.readouterr().err.strip().splitlines()  # pytest's stderr is not a terminal, as in a log
+    assert [line.split(":")[0] for line in lines] == ["trial 1/2 base,seed=1", "trial 2/2 base,seed=2"]
+    assert all(re.fullmatch(r"trial \d/2 base,seed=\d: ok in \d+ s", line) for line in lines), lines
+    assert main(["sweep", str(path), "--out", str(tmp_path / "quiet"), "--workers", "1", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_grid_trials_tables_and_aggregates(tmp_path, capsys):

@@ -393,7 +393,8 @@ def run_sweeps(
             jobs.append(Job((index, trial.id), trial.config, str(trial_dir.resolve()), eval_cache))
 
     total = sum(len(sweep.trials) for sweep, _ in plans)
-    bar = Progress(quiet).bar(total, desc or plans[0][0].spec.name, unit="trial")
+    progress = Progress(quiet)
+    bar = progress.bar(total, desc or plans[0][0].spec.name, unit="trial")
     bar.update(total - len(jobs))
     failed = 0
     bar.set_postfix(running=min(workers, len(jobs)), failed=failed)
@@ -403,6 +404,8 @@ def run_sweeps(
         failed += status["status"] != "ok"
         bar.set_postfix(running=min(workers, len(jobs) - done), failed=failed, refresh=False)
         bar.update(1)
+        progress.note(f"trial {total - len(jobs) + done}/{total} {job.key[1]}: {status['status']} in "
+                      f"{status.get('wall_time_s', 0):.0f} s")
     bar.close()
 
     for (sweep, _), result in zip(plans, results):
