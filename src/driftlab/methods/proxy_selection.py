@@ -103,8 +103,8 @@ class ProxySelection(Method):
         accepted, judged = self.decision or (True, self.scores(ctx.evaluation))
         heldout = self.kept["heldout"] if self.decision else judged["heldout"]
         return {"accepted": float(accepted), "proxy": judged["proxy"], "proxy_signal": judged["proxy_signal"],
-                "heldout": heldout,
-                "rejections": float(self.rejections), "heldout_worse_accepted": float(self.heldout_worse_accepted)}
+                "heldout": heldout, "rejections": float(self.rejections),
+                "heldout_worse_accepted": float(self.heldout_worse_accepted)}
 
     def state_dict(self) -> dict:
         return {"kept": self.kept, "rejections": self.rejections, "heldout_worse_accepted": self.heldout_worse_accepted}
