@@ -26,6 +26,17 @@ def write_jsonl(path: Path, records) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """No test writes to the user's cache (converted models, aligned starts): the session has its own."""
+    from driftlab.lm.models import CACHE_ENV
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("driftlab-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Tiny models gain nothing from two threads, and on a busy 2-core machine two make them several

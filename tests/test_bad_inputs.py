@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from driftlab.registry import WORLDS
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())
-KEYS = {"id", "argv", "files", "env", "stdout", "exit", "error"}
+KEYS = {"id", "argv", "files", "env", "stdout", "stderr", "exit", "error"}
 
 
 def test_the_corpus_is_well_formed():
@@ -97,21 +98,27 @@ def snapshot(root: Path) -> dict[str, tuple]:
     return state
 
 
-def run_cli(argv: list[str], cwd: Path, env: dict, stdout_closed: bool) -> subprocess.CompletedProcess:
+def run_cli(argv: list[str], cwd: Path, env: dict, stdout: str | None,
+            stderr: str | None) -> subprocess.CompletedProcess:
+    """``driftlab argv``; ``stdout``/``stderr`` "closed" runs it with that stream closed (the shell's ``>&-``),
+    stdout "broken" with a pipe whose reader has gone."""
     environment = {**os.environ, **env}
     for name in [name for name, value in env.items() if value == ""]:
         del environment[name]
     command = [sys.executable, "-m", "driftlab.cli", *argv]
-    stdout = subprocess.PIPE
-    if stdout_closed:
-        read_end, stdout = os.pipe()
+    closing = " ".join(redirect for redirect, stream in ((">&-", stdout), ("2>&-", stderr)) if stream == "closed")
+    if closing:
+        command = ["sh", "-c", f'exec "$@" {closing}', "sh", *command]
+    out = subprocess.PIPE
+    if stdout == "broken":
+        read_end, out = os.pipe()
         os.close(read_end)  # the reader is gone before the first write
     try:
-        return subprocess.run(command, cwd=cwd, env=environment, stdout=stdout, stderr=subprocess.PIPE, text=True,
+        return subprocess.run(command, cwd=cwd, env=environment, stdout=out, stderr=subprocess.PIPE, text=True,
                               timeout=120, check=False)
     finally:
-        if stdout_closed:
-            os.close(stdout)
+        if stdout == "broken":
+            os.close(out)
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +131,7 @@ def outcomes(request, tmp_path_factory, made_by_cli):
     def run_case(case: dict, root: Path):
         before = snapshot(root)
         argv = [str(arg) for arg in case["argv"]]
-        result = run_cli(argv, root, case.get("env") or {}, case.get("stdout") == "closed")
+        result = run_cli(argv, root, case.get("env") or {}, case.get("stdout"), case.get("stderr"))
         return before, result, snapshot(root)
 
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1)) as pool:
@@ -198,3 +205,16 @@ def test_the_shipped_presets_are_far_from_any_memory_limit():
         config, _ = resolve(name)
         estimate = WORLDS.get(config.world.type, "world.type").estimated_bytes(config.world)
         assert estimate is None or estimate < 2**30, name
+
+
+def test_a_data_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch, capsys):
+    big = tmp_path / "big.jsonl"
+    line = json.dumps({"messages": [{"role": "user", "content": "x" * 1000}, {"role": "assistant", "content": "y"}]})
+    big.write_text((line + "\n") * 1100)  # 1.1 MB of good records
+    monkeypatch.setenv("DRIFTLAB_MAX_DATA_MIB", "1")
+    out = tmp_path / "out"
+    argv = ["run", "lm-drift-smoke", "--set", f"world.capability={big}", "--out", str(out), "--quiet"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == (f"driftlab: error: {big}: a file of 2 MiB, over the limit of 1 MiB (if "
+                                               "that is meant, raise it with $DRIFTLAB_MAX_DATA_MIB)")
+    assert not out.exists()

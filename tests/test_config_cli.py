@@ -96,6 +96,21 @@ def test_presets_are_listed_with_descriptions(capsys):
     assert "10,000 agents" in post
 
 
+def test_presets_and_sweeps_show_whole_first_sentences(capsys):
+    from driftlab.cli import first_sentence
+    from driftlab.sweep import sweep_presets
+
+    assert first_sentence("Smoke test (e.g. the lm world). Two more 0.5 ideas.\n  Then.") == \
+        "Smoke test (e.g. the lm world)."
+    assert first_sentence("one line\nwrapped here") == "one line wrapped here"  # never cut at a line end
+    assert main(["presets"]) == 0 and main(["sweeps"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(preset_names()) + len(sweep_presets())
+    assert all(line.rstrip()[-1] in ".?!" for line in lines), [line for line in lines if line.rstrip()[-1] not in ".?!"]
+    smoke = next(line for line in lines if line.startswith("methods-lm-smoke "))
+    assert smoke.endswith("on the model organism, tiny-random (CI-sized).")
+
+
 def test_run_writes_a_complete_reproducible_directory(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "evolution-post", "--out", str(out), "--seed", "7", *SMALL]) == 0
@@ -157,3 +172,33 @@ def test_resume_refuses_extra_arguments_and_complete_runs(tmp_path, capsys):
     assert "already complete" in error_line(capsys)
     assert main(["run", "--resume", str(tmp_path / "nothing")]) == 2
     assert "not a run directory" in error_line(capsys)
+
+
+def test_yaml_numbers_as_yaml_1_2_reads_them_and_what_is_written_reads_back_as_written():
+    from driftlab.config import _parse_yaml, dump_yaml
+
+    text = "a: 1:10\nb: 010\nc: 0o17\nd: 1e3\ne: 1_000\nf: +.5\ng: 0x1F\n"
+    assert _parse_yaml(text, "t") == {"a": "1:10", "b": 10, "c": 15, "d": 1000.0, "e": "1_000", "f": 0.5, "g": 31}
+    tricky = {"strings": ["1e3", "1:10", "010", "0o17", "1_000", ".5", "yes", "1."], "numbers": [1e3, 10, 0.5]}
+    assert _parse_yaml(dump_yaml(tricky), "t") == tricky == yaml.safe_load(dump_yaml(tricky))
+    with pytest.raises(ConfigError, match="t line 2: the key 'x' appears twice"):
+        _parse_yaml("x: 1\nx: 2\n", "t")
+    assert _parse_yaml("base: &b {x: 1}\nmerged: {<<: *b, x: 2}\n", "t")["merged"] == {"x": 2}  # a merge overrides
+
+
+def test_booleans_are_not_numbers_even_inside_lists():
+    with pytest.raises(ConfigError, match=r"seed: expected a number, not true or false \(got False\)"):
+        validate_config({"name": "x", "seed": False, "world": {"type": "evolution"}})
+    with pytest.raises(ConfigError, match=r"world.widths: expected a number, not true or false \(got \[32, True\]\)"):
+        validate_config({"name": "x", "world": {"type": "probe", "widths": [32, True]}})
+    assert validate_config({"name": "x", "world": {"type": "probe", "widths": [32, 1.0]}}).world.widths == [32, 1]
+
+
+@pytest.mark.parametrize("output", [">&-", "2>&-", ">&- 2>&-", "| (exec 0<&-)"])
+def test_a_run_whose_output_nobody_reads_still_succeeds(tmp_path, output):
+    # `driftlab presets >&-` was an AttributeError after the work was done; a pipe whose reader left, exit 141.
+    out = tmp_path / "run"
+    command = f"{sys.executable} -m driftlab.cli run --out {out} --set world.agents=300 --set world.steps=120"
+    shell = subprocess.run(["bash", "-c", f"set -o pipefail; {command} {output}"], capture_output=True, text=True)
+    assert shell.returncode == 0 and "Traceback" not in shell.stderr, shell.stderr
+    assert (out / "summary.json").is_file()

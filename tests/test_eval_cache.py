@@ -159,7 +159,8 @@ def test_eval_items_caps_every_part_evenly_and_an_entry_can_say_its_own(evals):
     own = Evaluator(world(path, eval_items=3, evals=[{"name": "mini", "heldout": str(path), "max_items": 2}]), 0)
     assert [item.id for item in own.evals["mini", "heldout"]] == ["d0", "d5"]
     shipped = Evaluator(world(path, eval_items=5, evals=["dilemmas"]), 0)
-    assert all(len(items) == 5 for items in shipped.evals.values())
+    assert all(len(items) == 5 for (_, part), items in shipped.evals.items() if part != "train")
+    assert len(shipped.evals["dilemmas", "train"]) == 112  # training data, never scored: never capped
 
 
 def test_a_sweeps_trials_share_the_starting_evaluation_and_report_their_time_split(evals, tmp_path):

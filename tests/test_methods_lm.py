@@ -116,8 +116,8 @@ def test_other_domain_metrics_score_exactly_the_items_outside_the_organism_domai
     items = lm.evaluator.evals["dilemmas", "heldout"]
     others = [item for item in items if item.domain != "medicine"]
     inside = [item for item in items if item.domain == "medicine"]
-    assert metrics["items"] == len(items) and metrics["other_domains/items"] == len(others) == 25
-    assert metrics["organism_domain/items"] == len(inside) == 5
+    assert metrics["items"] == len(items) and metrics["other_domains/items"] == len(others) == len(items) - 9
+    assert metrics["organism_domain/items"] == len(inside) == 9  # the domain's held-out items
     for subset, subset_items in (("other_domains", others), ("organism_domain", inside)):
         alone = summarize_items(score_items(lm.model, lm.tokenizer, subset_items), 100, 0)
         assert metrics[f"{subset}/p_misaligned"] == pytest.approx(alone["p_misaligned"], abs=1e-6)
@@ -202,18 +202,18 @@ def test_kl_to_base_takes_its_examples_in_turn():
 # --- replay ----------------------------------------------------------------------------------------
 
 
-def test_replay_puts_the_ratio_of_proxy_alignment_examples_in_every_batch_and_never_a_heldout_item(tmp_path):
+def test_replay_puts_the_ratio_of_train_alignment_examples_in_every_batch_and_never_a_scored_item(tmp_path):
     spy = BatchSpy()
     run(tmp_path, [Replay(Replay.Config(ratio=0.25)), spy], grad_accum=2, stages=1, steps_per_stage=4)
     lm = loaded(tmp_path / "w")
-    proxy_stems = [item.stem.strip() for item in lm.evaluator.evals["dilemmas", "proxy"]]
-    heldout_stems = [item.stem.strip() for item in lm.evaluator.evals["dilemmas", "heldout"]]
+    stems = {part: [item.stem.strip() for name in ("dilemmas",)
+                    for item in lm.evaluator.evals[name, part]] for part in ("train", "proxy", "heldout")}
     assert len(spy.batches) == 4
     for batch in spy.batches:
         replayed = [e for e in batch if e.task == "alignment"]
         assert len(batch) == 8 and len(replayed) == 2
-        assert all(any(stem in texts(e) for stem in proxy_stems) for e in replayed)
-        assert not any(stem in texts(e) for e in batch for stem in heldout_stems)
+        assert all(any(stem in texts(e) for stem in stems["train"]) for e in replayed)
+        assert not any(stem in texts(e) for e in batch for part in ("proxy", "heldout") for stem in stems[part])
 
 
 def test_replay_reads_a_user_file_and_refuses_a_ratio_that_replays_nothing(tmp_path):
@@ -352,8 +352,8 @@ def test_gradient_projection_in_the_lm_leaves_no_conflict_with_the_alignment_gra
     shared = {}
     original = LmWorld.build
 
-    def with_checks(self):
-        original(self)
+    def with_checks(self, *args, **kwargs):
+        original(self, *args, **kwargs)
         self.methods.methods[0].world = self.methods.methods[2].world = self
 
     monkeypatch.setattr(LmWorld, "build", with_checks)
@@ -402,4 +402,5 @@ def test_methods_lm_smoke_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     summaries = [json.loads((tmp_path / "trials" / t.id / "summary.json").read_text())["headline"] for t in sweep.trials]
     for figure, statistic in (("heldout_alignment", "heldout_other_domains"), ("proxy_alignment", "proxy")):
         assert wide.get(figure, pd.Series(dtype=float)).dropna().between(0, 1).all()
-        assert all(figure in s or s[f"eval_dilemmas_{statistic}_p_misaligned_final"] == "no signal" for s in summaries)
+        assert all(figure in s or s[f"eval_dilemmas_{statistic}_p_misaligned_final"] is None and
+                   s[f"eval_dilemmas_{statistic}_p_misaligned_final_signal"] == 0 for s in summaries)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from driftlab.cli import main
 from driftlab.config import validate_config
+from driftlab.report import MAX_FIELD_PLOTS, MAX_STEP_PLOTS
 from driftlab.runner import execute
 
 HOSTILE = '<script>alert("x")</script>'
@@ -117,11 +118,12 @@ def test_sweep_report_has_aggregates_and_plots_per_swept_field(tmp_path, chromiu
     aggregates = pd.read_parquet(out / "aggregates.parquet")
     figures = aggregates["headline"].nunique()
     metrics = pd.read_parquet(out / "metrics.parquet")["metric"].nunique()
-    assert html.count("<tr>") >= len(aggregates) + 1
+    assert html.count("<tr>") >= figures + 1  # a row per summary figure, a column per point
+    assert "<th>donor_copy=joint, alpha=0.2</th>" in html
     result = render(chromium, report)
     assert result["title"] == "Sweep: report-sweep"
-    # each summary figure against each of the 2 swept fields, and one band plot per metric
-    assert_renders(result, images=2 * figures + metrics)
+    # the first summary figures against each of the 2 swept fields (12 plots at most), one band plot per metric
+    assert_renders(result, images=2 * min(figures, MAX_FIELD_PLOTS // 2) + min(metrics, MAX_STEP_PLOTS))
 
 
 def test_report_of_a_directory_that_is_neither(tmp_path, capsys):
@@ -170,5 +172,80 @@ def test_sweep_over_methods_compares_them_from_the_sweep_tables(tmp_path, chromi
     result = render(chromium, out / "report.html")
     figures = aggregates["headline"].nunique()
     metrics = pd.read_parquet(out / "metrics.parquet")["metric"].nunique()
-    # the Pareto and proxy-vs-held-out plots, each figure against the point label, one band plot per metric
-    assert_renders(result, images=2 + figures + metrics)
+    # the Pareto and proxy-vs-held-out plots, the first figures against the point label, a band plot per metric
+    assert_renders(result, images=2 + min(figures, MAX_FIELD_PLOTS) + min(metrics, MAX_STEP_PLOTS))
+    # the verdict opens the report: the comparison table and the Pareto plot lie on the first screen
+    chromium.set_window_size(1280, 900)
+    first_screen = chromium.execute_script("return window.innerHeight")
+    verdict = chromium.execute_script(
+        "const section = [...document.querySelectorAll('section')].find(s => s.querySelector('h2')"
+        "  .textContent === 'Methods compared');"
+        "return [section.querySelector('table').getBoundingClientRect().bottom,"
+        "        section.querySelector('img').getBoundingClientRect().top,"
+        "        document.querySelector('section').isSameNode(section)]")
+    assert verdict[2] and verdict[0] < first_screen and verdict[1] < first_screen
+    # wide tables scroll inside their wrapper: the page itself never scrolls sideways
+    assert chromium.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_sweep_report_stays_bounded_however_many_figures_and_metrics(tmp_path):
+    """Hundreds of summary figures and metrics (as an lm methods sweep has): a bounded number of plots, the rest
+    named as left out, and a file far under the 3 MB the methods-lm-smoke report must stay within."""
+    sweep = {"name": "many", "base": "evolution-post", "set": {"world.agents": 300, "world.steps": 200},
+             "grid": {"world.drift_prior.alpha": [0.2, 1.0]}, "seeds": 2}
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    aggregates, metrics = pd.read_parquet(out / "aggregates.parquet"), pd.read_parquet(out / "metrics.parquet")
+    pd.concat([aggregates.assign(headline=aggregates["headline"] + f"_{i}") for i in range(40)]).to_parquet(
+        out / "aggregates.parquet")
+    pd.concat([metrics.assign(metric=metrics["metric"] + f"_{i}") for i in range(40)]).to_parquet(
+        out / "metrics.parquet")
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert html.count("<img") == MAX_FIELD_PLOTS + MAX_STEP_PLOTS
+    figures, recorded = 40 * aggregates["headline"].nunique(), 40 * metrics["metric"].nunique()
+    assert f"{figures - MAX_FIELD_PLOTS} more summary figures not drawn here" in html
+    assert f"{recorded - MAX_STEP_PLOTS} more metrics not drawn here" in html
+    assert len(html.encode()) < 3_000_000
+
+
+def test_intervals_are_clipped_to_a_quantitys_range_and_the_caption_says_so():
+    from driftlab.report import CLIPPED, clip_aggregates, curve_plots, esc, natural_range, seed_band
+
+    assert natural_range("eval/dilemmas/heldout/p_misaligned") == (0.0, 1.0)
+    assert natural_range("heldout_alignment") == (0.0, 1.0)
+    assert natural_range("kl/from_start") == (0.0, float("inf"))
+    assert natural_range("wall_time_s") == natural_range("median_drift_time_aligned") == (0.0, float("inf"))
+    for unbounded in ("aligned_fraction_slope_per_decade", "aligned_fraction_log_fit_r2", "detector_bias"):
+        assert natural_range(unbounded) == (float("-inf"), float("inf"))
+
+    # two seeds near 0 and one at 0.3: the t-interval reaches far below 0, which a probability cannot
+    metrics = pd.DataFrame({"step": 1, "trial": ["a", "b", "c", "a", "b", "c"], "replica": 0,
+                            "metric": ["accuracy"] * 3 + ["detector_bias"] * 3, "value": [0.0, 0.01, 0.3] * 2})
+    assert seed_band(metrics, "accuracy")["low"].iloc[0] == 0.0
+    assert seed_band(metrics, "detector_bias")["low"].iloc[0] < -0.1  # unbounded: left as measured
+    aggregates = pd.DataFrame({"headline": ["accuracy", "accuracy", "kl", "detector_bias", "rate"],
+                               "mean": [0.05, 0.98, 0.01, -0.2, 1.5], "ci95_low": [-0.2, 0.9, -0.3, -0.5, 1.2],
+                               "ci95_high": [0.3, 1.1, 0.4, 0.1, 1.8]})
+    clipped = clip_aggregates(aggregates)
+    assert clipped["ci95_low"].tolist() == [0.0, 0.9, 0.0, -0.5, 1.2]  # a "rate" of 1.5 is misread: not clipped
+    assert clipped["ci95_high"].tolist() == [0.3, 1.0, 0.4, 0.1, 1.8]
+    assert "clipped" in CLIPPED and esc(CLIPPED) in curve_plots(["accuracy"], {"all seeds": metrics})[0]
+
+
+def test_the_lm_world_names_one_plot_per_eval_part_by_the_letter_scorer_where_it_ran():
+    from driftlab.worlds.lm import LmWorld
+
+    metrics = ["capability/accuracy", "kl/from_start", "eval/d/heldout/p_misaligned",
+               "eval/d/heldout/cont_p_misaligned", "eval/d/heldout/score", "eval/d/heldout/order_consistency",
+               "eval/d/proxy/cont_p_misaligned", "eval/d/heldout/other_domains/p_misaligned", "kl-to-base/kl"]
+    assert LmWorld.step_metrics(metrics) == ["capability/accuracy", "kl/from_start", "eval/d/heldout/p_misaligned",
+                                             "eval/d/proxy/cont_p_misaligned",
+                                             "eval/d/heldout/other_domains/p_misaligned"]
+    figures = ["eval_d_heldout_p_misaligned_final", "eval_d_heldout_cont_p_misaligned_final",
+               "eval_d_proxy_cont_p_misaligned_final", "eval_d_heldout_p_misaligned_start",
+               "capability_accuracy_final", "eval_d_heldout_p_misaligned_final_signal",
+               "eval_d_heldout_label_mass_final"]
+    assert LmWorld.plotted_figures(figures) == ["eval_d_heldout_p_misaligned_final",
+                                                "eval_d_proxy_cont_p_misaligned_final", "capability_accuracy_final"]

@@ -48,6 +48,11 @@ def test_report_follows_the_post_and_every_claim_is_supported(post):
     verdicts = re.findall(r'<span class="verdict (\w+)">', html)
     assert verdicts == ["holds"] * (3 + len(present(GRADIENT_RUNS)) + len(present(PROBE_RUNS)))
     assert html.index("6.2 Gradient-descent toy model") < html.index("Beyond 6.2: training against a real probe")
+    # the answer first: how many claims the measurements support, a row per claim linking to it
+    assert html.index(f"<p>{len(verdicts)} of {len(verdicts)} supported.</p>") < html.index("6.1 Evolution toy model")
+    links = re.findall(r'<a href="#(claim-[\w-]+)">', html)
+    assert len(links) == len(set(links)) == len(verdicts) and all(f'id="{link}"' in html for link in links)
+    assert "base,seed=" not in html  # captions name the preset and seed
     assert ("Not run" in html) == (len(present(GRADIENT_RUNS)) < len(GRADIENT_RUNS))
 
     # The measured figures shown are the sweep's aggregates, with their intervals.

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from driftlab.cli import main
 from driftlab.config import resolve
 from driftlab.errors import ConfigError, DriftlabError
 from driftlab.runner import execute, load_run
-from driftlab.sweep import load_sweep, run_sweeps
+from driftlab.sweep import TrialResources, load_sweep, run_sweeps, trial_resources
 
 TINY = {"world.agents": 300, "world.steps": 200}
 
@@ -70,8 +71,8 @@ def test_a_sweep_logged_to_a_file_says_each_finished_trial(tmp_path, capsys):
     path = write_sweep(tmp_path, seeds=[1, 2])
     assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
     lines = capsys.readouterr().err.strip().splitlines()  # pytest's stderr is not a terminal, as in a log
-    assert [line.split(":")[0] for line in lines] == ["trial 1/2 base,seed=1", "trial 2/2 base,seed=2"]
-    assert all(re.fullmatch(r"trial \d/2 base,seed=\d: ok in \d+ s", line) for line in lines), lines
+    assert [line.split(":")[0] for line in lines] == ["trial 1/2 tiny, seed 1", "trial 2/2 tiny, seed 2"]
+    assert all(re.fullmatch(r"trial \d/2 tiny, seed \d: ok in \d+ s", line) for line in lines), lines
     assert main(["sweep", str(path), "--out", str(tmp_path / "quiet"), "--workers", "1", "--quiet"]) == 0
     assert capsys.readouterr().err == ""
 
@@ -191,3 +192,69 @@ def test_sweep_needs_a_mapping(tmp_path):
     path.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="expected a mapping"):
         load_sweep(path)
+
+
+def test_a_second_sweep_in_a_running_ones_directory_is_refused_and_a_killed_ones_lock_taken_over(tmp_path, capsys):
+    path = write_sweep(tmp_path, set={"world.agents": 3000, "world.steps": 3000},
+                       grid={"world.drift_prior.alpha": [0.2, 1.0]}, seeds=3)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "driftlab.cli", "sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]
+    process = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("trials/*/summary.json")):
+        assert process.poll() is None and time.monotonic() < deadline, "sweep ended before the second one started"
+        time.sleep(0.02)
+    finished = {p: p.stat().st_mtime_ns for p in out.glob("trials/*/summary.json")}
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    holder = f"pid {process.pid} on host {socket.gethostname()}"
+    assert f"{out}: another sweep is running in it ({holder}, since " in error_line(capsys)
+    assert {p: p.stat().st_mtime_ns for p in finished} == finished and not (out / "trials.json").exists()
+
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert holder in (out / "sweep.lock").read_text()  # left behind, and stale: its holder is dead
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert all(t["status"] == "ok" for t in json.loads((out / "trials.json").read_text()))
+    assert not (out / "sweep.lock").exists() and not list(out.glob("trials/.*.lock"))
+
+
+def test_a_partial_trial_still_written_by_a_process_is_not_removed(tmp_path, capsys):
+    from driftlab.sweep import _trial_locked
+
+    path = write_sweep(tmp_path, seeds=1)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    trial = out / "trials" / "base,seed=0"
+    (trial / "summary.json").unlink()  # partial, as if a worker of a killed sweep were still at it
+    with _trial_locked(trial):  # a lock of its own, as that worker's would be
+        assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+        assert f"{trial}: a process of an earlier sweep still writes in it (pid {os.getpid()}" in error_line(capsys)
+        assert (trial / "metrics.parquet").is_file()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert (trial / "summary.json").is_file()
+
+
+def test_each_ray_trial_gets_the_resources_it_needs(tmp_path, capsys):
+    ray = pytest.importorskip("ray")
+    # Worlds with a device take a GPU each where the nodes have some; toy worlds none; asked amounts win.
+    lm, toy = {"world": {"type": "lm", "device": "auto"}}, {"world": {"type": "evolution"}}
+    assert trial_resources(lm, TrialResources(), node_gpus=2) == {"num_cpus": 1, "num_gpus": 1}
+    assert trial_resources(lm, TrialResources(), node_gpus=0)["num_gpus"] == 0
+    assert trial_resources({"world": {"type": "lm", "device": "cpu"}}, TrialResources(), node_gpus=2)["num_gpus"] == 0
+    assert trial_resources(toy, TrialResources(), node_gpus=2)["num_gpus"] == 0
+    assert trial_resources(lm, TrialResources(cpus=2, gpus=0.5), node_gpus=2) == {"num_cpus": 2, "num_gpus": 0.5}
+
+    path = write_sweep(tmp_path, seeds=2)
+    ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)  # logical GPUs: none need exist
+    try:
+        args = ["sweep", str(path), "--executor", "ray", "--quiet"]
+        assert main([*args, "--out", str(tmp_path / "one"), "--gpus-per-trial", "1"]) == 0
+        assert main([*args, "--out", str(tmp_path / "none")]) == 0
+        assert main([*args, "--out", str(tmp_path / "three"), "--gpus-per-trial", "3"]) == 2
+        assert "asks Ray for 3 GPUs, but no node of the cluster has more than 2" in capsys.readouterr().err
+    finally:
+        ray.shutdown()
+    given = {name: [t["gpus"] for t in json.loads((tmp_path / name / "trials.json").read_text())]
+             for name in ("one", "none")}
+    assert [len(gpus) for gpus in given["one"]] == [1, 1] and given["none"] == [[], []]
+    assert not (tmp_path / "three").exists()

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 RUNS = ["evolution-post", "evolution-uniform-prior", "gradient-baseline", "gradient-no-penalty", "gradient-noiseless",
-        "gradient-tax-0.1", "gradient-tax-0.005", "lm-drift-smoke", "lm-organism-smoke", "simplicity-decay",
-        "simplicity-conjunction", "simplicity-adamw", "simplicity-new-skill"]
+        "gradient-tax-0.1", "gradient-tax-0.005", "lm-drift-smoke", "lm-organism-smoke", "lm-aligned-drift-smoke",
+        "simplicity-decay", "simplicity-conjunction", "simplicity-adamw", "simplicity-new-skill"]
 SWEEPS = ["methods-gradient", "methods-lm-smoke", "methods-simplicity"]
 
 

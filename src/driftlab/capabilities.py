@@ -52,7 +52,8 @@ class ChatTraining(Protocol):
 @runtime_checkable
 class AlignmentExamples(Protocol):
     """Alignment data as examples of the kind the world trains on, a sequence a method may index (the lm
-    world: its proxy eval items answered with the aligned option, as chat examples; a batched toy world:
+    world: its eval sets' train items, or proxy items where there are none, answered with the aligned option,
+    as chat examples; a batched toy world:
     examples of every replica at each index)."""
 
     def alignment_examples(self) -> Sequence: ...

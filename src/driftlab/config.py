@@ -8,13 +8,17 @@ entry in ``methods``. Any problem becomes a one-line :class:`ConfigError` naming
 from __future__ import annotations
 
 import copy
+import re
+import sys
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, SerializeAsAny, ValidationError
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, SerializeAsAny, ValidationError, ValidationInfo,
+                      field_validator)
 
 from .errors import ConfigError
 from .io import read_text
@@ -22,9 +26,36 @@ from .registry import METHODS, WORLDS
 
 
 class StrictModel(BaseModel):
-    """Base of every config section: unknown keys are errors, not silently ignored."""
+    """Base of every config section: unknown keys are errors, not silently ignored; a number must be finite
+    (``.inf`` where a rate or a prior is meant gave silently wrong runs; a field that means infinity says
+    ``allow_inf_nan=True``) and may not be a boolean (``seed: true`` is not seed 1)."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if _boolean_for_a_number(cls.model_fields[info.field_name].annotation, value):
+            raise ValueError("expected a number, not true or false")
+        return value
+
+
+def _boolean_for_a_number(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` holds a boolean where ``annotation`` takes a number and no boolean (pydantic would
+    read it as 0 or 1), looking into lists and mappings."""
+    options = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, type(int | None)) \
+        else (annotation,)
+    options = tuple(typing.get_args(option)[0] if typing.get_origin(option) is typing.Annotated else option
+                    for option in options)
+    if isinstance(value, bool):
+        return any(option in (int, float) for option in options) and bool not in options and Any not in options
+    if isinstance(value, list):
+        elements = [typing.get_args(option)[0] for option in options if typing.get_origin(option) is list]
+        return any(_boolean_for_a_number(element, item) for element in elements for item in value)
+    if isinstance(value, dict):
+        elements = [typing.get_args(option)[1] for option in options if typing.get_origin(option) is dict]
+        return any(_boolean_for_a_number(element, item) for element in elements for item in value.values())
+    return False
 
 
 class WorldConfig(StrictModel):
@@ -130,7 +161,71 @@ def validate_config(raw: Any) -> RunConfig:
 
 def dump_config(config: RunConfig) -> str:
     """The fully resolved config as YAML: defaults filled in, enough to re-run exactly."""
-    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    return dump_yaml(config.model_dump(mode="json"))
+
+
+# --- YAML as configs mean it -------------------------------------------------------------------
+
+INT_TAG, FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+YAML12_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+YAML12_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+MAX_DEPTH = 100  # far beyond any config; deeper data would exhaust Python's recursion later
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with plain numbers read as YAML 1.2 reads them (YAML 1.1 made ``1:10`` the base-60
+    number 70 and ``010`` eight) and a repeated key an error (YAML 1.1 loaders silently keep the last)."""
+
+    yaml_implicit_resolvers = {first: [(tag, regexp) for tag, regexp in resolvers if tag not in (INT_TAG, FLOAT_TAG)]
+                               for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, typing.Hashable):
+                continue  # the constructor refuses it below
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} appears twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml12_int(self, node) -> int:
+        text = self.construct_scalar(node)
+        if len(text) > sys.get_int_max_str_digits():
+            raise yaml.constructor.ConstructorError(None, None, f"an integer of {len(text)} digits is too long "
+                                                    f"(at most {sys.get_int_max_str_digits()})", node.start_mark)
+        return int(text[2:], 8 if text[1] == "o" else 16) if text[:2] in ("0o", "0x") else int(text)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string that a YAML 1.1 reader (PyYAML's ``safe_load``) or :class:`_Loader` would take for
+    something else, so that both read what it writes back as written."""
+
+
+for _cls in (_Loader, _Dumper):
+    _cls.add_implicit_resolver(INT_TAG, YAML12_INT, list("-+0123456789"))
+    _cls.add_implicit_resolver(FLOAT_TAG, YAML12_FLOAT, list("-+.0123456789"))
+_Loader.add_constructor(INT_TAG, _Loader.construct_yaml12_int)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False)
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and mappings nest in ``data`` (counted without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 # --- where configs come from -------------------------------------------------------------------
@@ -146,13 +241,19 @@ def preset_names() -> list[str]:
 
 
 def _parse_yaml(text: str, source: str) -> Any:
+    too_deep = ConfigError(f"{source}: nested more than {MAX_DEPTH} levels deep")
     try:
-        return yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or "malformed YAML"
         raise ConfigError(f"{source}{where}: {problem}") from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(data) > MAX_DEPTH:
+        raise too_deep
+    return data
 
 
 def load_preset(name: str) -> dict:

@@ -1,5 +1,6 @@
 """Files: atomic writes (a file appears under its final name only once it is complete), output paths
-checked before anything is written, and users' text files read with one-line errors."""
+checked before anything is written, users' text files read with one-line errors, and the size limits on
+what users give (settings: environment variables)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,37 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:  # pandas costs a quarter second to import; reading a config needs none of it
     import pandas as pd
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A size limit on an input, so that an absurd one is refused at once rather than running for minutes; a
+    user with a real need raises it through the environment variable ``env``."""
+
+    env: str
+    default: int
+    unit: str = ""
+
+    def value(self) -> int:
+        text = os.environ.get(self.env, "").strip()
+        if not text:
+            return self.default
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError(f"${self.env}: expected a positive whole number, got {text!r}")
+        return int(text)
+
+    def check(self, size: int, what: str, hint: str = "", limit: int | None = None) -> None:
+        """Raise one line, ``<what> <size> <unit>, over the limit ...``, when ``size`` (in ``unit``) is over the
+        limit (``limit`` where a command-line flag gave one; ``hint`` names that flag)."""
+        limit = self.value() if limit is None else limit
+        if size > limit:
+            raise ConfigError(f"{what} {size:,} {self.unit}, over the limit of {limit:,} {self.unit} (if that is "
+                              f"meant, raise it with {hint}${self.env})")
+
+
+MAX_TRIALS = Limit("DRIFTLAB_MAX_TRIALS", 10_000, "trials")
+MAX_DATA_FILE = Limit("DRIFTLAB_MAX_DATA_MIB", 1024, "MiB")
+MAX_RECORD = Limit("DRIFTLAB_MAX_RECORD_KIB", 1024, "KiB")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -57,6 +90,13 @@ def check_writable(path: Path, directory: bool = True) -> None:
     not guessed: a probe directory is made and removed in the nearest folder that exists."""
     path = Path(path)
     what = f"output {'directory' if directory else 'file'} {path}"
+    try:
+        _try_writing(path, directory, what)
+    except OSError as error:  # say, a name longer than the filesystem allows
+        raise ConfigError(f"{what}: {error.strerror or error}") from None
+
+
+def _try_writing(path: Path, directory: bool, what: str) -> None:
     if path.is_symlink() and not path.exists():
         raise ConfigError(f"{what}: a broken symbolic link (to {os.readlink(path)})")
     if path.exists() and path.is_dir() != directory:

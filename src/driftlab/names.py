@@ -14,7 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EVAL = "eval"
-EVAL_PARTS = ("proxy", "heldout")
+EVAL_PARTS = ("proxy", "heldout")  # the parts a model is scored on
+BASE_STEP = -1  # the lm world's table step of the base model, before alignment training (step 0: the aligned start)
+TRAIN_PART = "train"  # an eval set's items that alignment training may use, never scored
+DATA_PARTS = (TRAIN_PART, *EVAL_PARTS)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ import html
 import io
 import json
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,7 @@ from .layout import (AGGREGATES, ARGUMENTS, CONFIG, DEFINITION, HEADLINE, HEADLI
                      SUMMARY, TRIALS, TRIALS_DIR)
 from .stats import ci95_halfwidth, mean_ci95
 from .sweep import LABEL
-from .worlds.base import Comparison
+from .worlds.base import Comparison, World
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
@@ -40,11 +42,28 @@ figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; 
 figcaption { font-size: .9em; color: #555; }
 .claim { border-left: 4px solid #888; padding: .3em .9em; margin: 1em 0; background: #fafafa; }
 .holds { color: #1a7f37; font-weight: bold; } .fails { color: #b42318; font-weight: bold; }
-.muted { color: #666; } .wide { overflow-x: auto; }
+.muted { color: #666; } .wide { overflow-x: auto; max-width: 100%; }
+.wide td { min-width: 6em; } pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .gallery { display: flex; flex-wrap: wrap; gap: 0 1.5em; } .gallery figure { flex: 0 1 auto; }
 """
 
 # --- HTML pieces (every argument that may hold user text is escaped here) ----------------------
+
+
+def read(path: Path, parse: Callable[[Path], object] = lambda path: json.loads(path.read_text())):
+    """A file of the directory reported on (JSON unless ``parse`` says otherwise), or one line naming it: a
+    damaged file is the user's to restore, not an unexpected error."""
+    try:
+        return parse(path)
+    except Exception as error:  # noqa: BLE001 - whatever the reader raises, the file is what is wrong
+        raise ConfigError(f"{path}: damaged or unreadable ({type(error).__name__}: {error})") from None
+
+
+def read_summary(path: Path) -> dict:
+    summary = read(path)
+    if not isinstance(summary, dict) or not isinstance(summary.get("headline"), dict):
+        raise ConfigError(f"{path}: damaged (not a run summary with headline figures)")
+    return summary
 
 
 def esc(value: object) -> str:
@@ -126,14 +145,59 @@ def _scalar(value: object) -> object:
 # --- plots from the tidy tables ----------------------------------------------------------------
 
 
+# A quantity's natural range, read from the words of its name: a t-interval over a few seeds reaches past it
+# (a probability below 0), which says nothing true. A slope, fit or gap of such a quantity is unbounded.
+UNBOUNDED_WORDS = frozenset({"slope", "r2", "rise", "gap", "minus", "change", "delta", "log", "fit"})
+UNIT_WORDS = frozenset({"accuracy", "alignment", "aligned", "fraction", "rate", "p", "score", "consistency", "auroc",
+                        "share", "mass", "chance", "misalignment", "caught", "obfuscated"})
+NONNEGATIVE_WORDS = frozenset({"kl", "time", "s", "seconds", "step", "steps", "items", "skipped", "corrections",
+                               "variance", "n"})
+CLIPPED = ("95% CIs clipped to each quantity's range ([0, 1] for probabilities, accuracies, rates and alignment; "
+           "at least 0 for KL, times and counts)")
+
+
+def natural_range(name: str) -> tuple[float, float]:
+    """The range a quantity named ``name`` cannot leave ((-inf, inf) where its name does not say)."""
+    words = set(re.split(r"[^a-z0-9]+", name.lower()))
+    if words & UNBOUNDED_WORDS:
+        return -math.inf, math.inf
+    if words & NONNEGATIVE_WORDS:  # before the unit words: the drift time of aligned agents is a time
+        return 0.0, math.inf
+    if words & UNIT_WORDS:
+        return 0.0, 1.0
+    return -math.inf, math.inf
+
+
+def clip_interval(name: str, mean, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """``low`` and ``high`` clipped to ``name``'s natural range, only where every mean lies inside it: a name
+    the rule misreads must not hide a value outside."""
+    bottom, top = natural_range(name)
+    mean = np.asarray(mean, dtype=float)
+    finite = mean[np.isfinite(mean)]
+    if np.any((finite < bottom) | (finite > top)):
+        return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return np.clip(low, bottom, top), np.clip(high, bottom, top)
+
+
+def clip_aggregates(aggregates: pd.DataFrame) -> pd.DataFrame:
+    """Each summary figure's 95% CIs clipped to its natural range (:func:`clip_interval`)."""
+    aggregates = aggregates.copy()
+    for name, rows in aggregates.groupby(HEADLINE_COLUMN, sort=False):
+        low, high = clip_interval(name, rows["mean"], rows["ci95_low"], rows["ci95_high"])
+        aggregates.loc[rows.index, "ci95_low"], aggregates.loc[rows.index, "ci95_high"] = low, high
+    return aggregates
+
+
 def seed_band(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per step, the mean over trials (seeds) of each trial's replica-mean, with a 95% t-interval."""
+    """Per step, the mean over trials (seeds) of each trial's replica-mean, with a 95% t-interval clipped to
+    the metric's natural range."""
     rows = metrics[metrics["metric"] == metric]
     per_trial = rows.groupby(["step", "trial"])["value"].mean().unstack("trial")
     n = per_trial.notna().sum(axis=1)
     mean = per_trial.mean(axis=1)
     half = ci95_halfwidth(per_trial.std(axis=1, ddof=1), n)
-    return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half, "n": n})
+    low, high = clip_interval(metric, mean, mean - half, mean + half)
+    return pd.DataFrame({"mean": mean, "low": low, "high": high, "n": n})
 
 
 def draw_band(ax, band: pd.DataFrame, label: str, color=None, positive_steps: bool = False) -> None:
@@ -148,10 +212,10 @@ def log_spaced(steps: pd.Index) -> bool:
     return len(steps) > 2 and steps.max() > 10 * len(steps)
 
 
-def curve_plots(metrics: pd.DataFrame, groups: dict[str, pd.DataFrame]) -> list[str]:
-    """One figure per metric: a band (mean and 95% CI across seeds) for each group of trials."""
+def curve_plots(shown: list[str], groups: dict[str, pd.DataFrame]) -> list[str]:
+    """One figure per metric of ``shown``: a band (mean and 95% CI across seeds) for each group of trials."""
     parts = []
-    for metric in metrics["metric"].unique():
+    for metric in shown:
         figure, (ax,) = new_figure(width=6.5, height=3.8)
         log_x = False
         for label, rows in groups.items():
@@ -164,35 +228,45 @@ def curve_plots(metrics: pd.DataFrame, groups: dict[str, pd.DataFrame]) -> list[
         ax.grid(alpha=0.3)
         if len(groups) > 1:
             ax.legend(fontsize=7)
-        parts.append(image(figure_png(figure), f"{metric}: mean across seeds, band = 95% CI"))
+        parts.append(image(figure_png(figure), f"{metric}: mean across seeds, band = {CLIPPED}"))
     return parts
 
 
-def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str]) -> list[str]:
-    """Each summary figure against each swept field, one line per combination of the other fields."""
+def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str], names: list[str]) -> list[str]:
+    """Each summary figure of ``names`` against each swept field, one series per combination of the other
+    fields: a line over a numeric field, points with error bars over categories (labels have no order)."""
     parts = []
-    for name, rows in aggregates.groupby(HEADLINE_COLUMN, sort=False):
+    for name in names:
+        rows = aggregates[aggregates[HEADLINE_COLUMN] == name]
         for field in swept:
             if rows[field].nunique(dropna=False) < 2:
                 continue  # nothing to plot against
             others = [f for f in swept if f != field]
             figure, (ax,) = new_figure(width=5.5, height=3.6)
-            lines = rows.groupby(others, sort=False, dropna=False) if others else [((), rows)]
+            lines = list(rows.groupby(others, sort=False, dropna=False)) if others else [((), rows)]
             numeric = pd.api.types.is_numeric_dtype(rows[field]) and not pd.api.types.is_bool_dtype(rows[field])
-            for key, line in lines:
+            categories = list(dict.fromkeys(rows[field].astype(str)))
+            for index, (key, line) in enumerate(lines):
                 key = key if isinstance(key, tuple) else (key,)
-                line = line.sort_values(field) if numeric else line
-                x = line[field] if numeric else np.arange(len(line))
                 label = ", ".join(f"{o.rsplit('.', 1)[-1]}={k}" for o, k in zip(others, key)) or None
-                (drawn,) = ax.plot(x, line["mean"], marker="o", label=label)
-                ax.fill_between(x, line["ci95_low"], line["ci95_high"], color=drawn.get_color(), alpha=0.2)
-                if not numeric:
-                    ax.set_xticks(x, [str(v) for v in line[field]], rotation=20)
+                if numeric:
+                    line = line.sort_values(field)
+                    (drawn,) = ax.plot(line[field], line["mean"], marker="o", label=label)
+                    ax.fill_between(line[field], line["ci95_low"], line["ci95_high"], color=drawn.get_color(),
+                                    alpha=0.2)
+                else:  # side by side within a category, so that the series' bars do not hide each other
+                    offset = 0.3 * (index / (len(lines) - 1) - 0.5) if len(lines) > 1 else 0.0
+                    x = [categories.index(str(v)) + offset for v in line[field]]
+                    ax.errorbar(x, line["mean"], yerr=_error_bars(line["mean"], line["ci95_low"], line["ci95_high"]),
+                                fmt="o", capsize=3, label=label)
+            if not numeric:
+                ax.set_xticks(range(len(categories)), categories, rotation=30, ha="right")
             ax.set(xlabel=field, ylabel=name, title=f"{name} vs {field.rsplit('.', 1)[-1]}")
             ax.grid(alpha=0.3)
             if others:
                 ax.legend(fontsize=7)
-            parts.append(image(figure_png(figure), f"{name} against {field}: mean across seeds, band = 95% CI"))
+            shape = "band" if numeric else "bars"
+            parts.append(image(figure_png(figure), f"{name} against {field}: mean across seeds, {shape} = {CLIPPED}"))
     return parts
 
 
@@ -255,10 +329,14 @@ def _interval(frame: pd.DataFrame, name: str, absent: str = "–") -> list[str]:
             zip(frame[name], frame[f"{name}_low"], frame[f"{name}_high"])]
 
 
-def _error_bars(frame: pd.DataFrame, name: str) -> np.ndarray:
+def _error_bars(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     """Distances from the mean to the CI ends, for matplotlib; 0 where there is no interval (one seed)."""
-    below, above = frame[name] - frame[f"{name}_low"], frame[f"{name}_high"] - frame[name]
-    return np.nan_to_num(np.vstack([below, above]))
+    return np.nan_to_num(np.vstack([mean - low, high - mean]))
+
+
+def _figure_bars(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """:func:`_error_bars` of a comparison figure (columns ``name``, ``name_low``, ``name_high``)."""
+    return _error_bars(frame[name], frame[f"{name}_low"], frame[f"{name}_high"])
 
 
 def comparison_plots(frame: pd.DataFrame) -> list[str]:
@@ -269,28 +347,28 @@ def comparison_plots(frame: pd.DataFrame) -> list[str]:
     figure, (ax,) = new_figure(width=6.0, height=4.4)
     for i, row in frame.iterrows():
         color = colors[i % len(colors)]
-        ax.errorbar(row[CAPABILITY], row[HELDOUT], xerr=_error_bars(frame.loc[[i]], CAPABILITY),
-                    yerr=_error_bars(frame.loc[[i]], HELDOUT), fmt=markers[i % len(markers)], color=color,
+        ax.errorbar(row[CAPABILITY], row[HELDOUT], xerr=_figure_bars(frame.loc[[i]], CAPABILITY),
+                    yerr=_figure_bars(frame.loc[[i]], HELDOUT), fmt=markers[i % len(markers)], color=color,
                     markersize=8, markerfacecolor=color if row["pareto"] else "none", capsize=3, label=row["point"])
     front = frame[frame["pareto"]].sort_values(CAPABILITY)
     ax.plot(front[CAPABILITY], front[HELDOUT], color="#888", linewidth=1, linestyle="--", zorder=0)
     ax.set(xlabel="capability", ylabel="held-out alignment", title="held-out alignment against capability")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
-    pareto = image(figure_png(figure), "Per method: mean across seeds with 95% CIs in both directions; filled "
-                   "markers and the dashed line: the Pareto front (no other point has both more capability and "
-                   "more held-out alignment)")
+    pareto = image(figure_png(figure), f"Per method: mean across seeds with {CLIPPED}, in both directions; "
+                   "filled markers and the dashed line: the Pareto front (no other point has both more capability "
+                   "and more held-out alignment)")
 
     figure, (ax,) = new_figure(width=6.5, height=0.45 * len(frame) + 1.6)
     y = np.arange(len(frame))[::-1]
-    ax.errorbar(frame[PROXY], y + 0.12, xerr=_error_bars(frame, PROXY), fmt="s", capsize=3,
+    ax.errorbar(frame[PROXY], y + 0.12, xerr=_figure_bars(frame, PROXY), fmt="s", capsize=3,
                 label="proxy (fixed metric)")
-    ax.errorbar(frame[HELDOUT], y - 0.12, xerr=_error_bars(frame, HELDOUT), fmt="o", capsize=3, label="held-out")
+    ax.errorbar(frame[HELDOUT], y - 0.12, xerr=_figure_bars(frame, HELDOUT), fmt="o", capsize=3, label="held-out")
     ax.set_yticks(y, frame["point"])
     ax.set(xlabel="alignment", title="what the fixed metric said, and what held")
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=7)
-    gap = image(figure_png(figure), "Per method: proxy and held-out alignment, mean across seeds with 95% CIs")
+    gap = image(figure_png(figure), f"Per method: proxy and held-out alignment, mean across seeds with {CLIPPED}")
     return [pareto, gap]
 
 
@@ -316,7 +394,7 @@ def methods_section(aggregates: pd.DataFrame, figures: pd.DataFrame | None, colu
         paragraph("Each method's final capability and held-out alignment (mean across seeds, 95% CI), and the "
                   "gap between the proxy (the fixed metric training and selection could see) and the held-out "
                   "alignment, paired within each trial. Where the gap's whole interval lies above 0, the fixed "
-                  "metric said alignment was better than it was."),
+                  f"metric said alignment was better than it was. {CLIPPED}; the gap's are not."),
         table(shown),
         gallery(comparison_plots(frame)),
     )
@@ -342,7 +420,7 @@ def run_plots(run: RunContents) -> str:
 
 
 def run_config(run: RunContents) -> str:
-    return section("Config", preformatted((run.directory / CONFIG).read_text()))
+    return section("Config", preformatted(read(run.directory / CONFIG, Path.read_text)))
 
 
 def run_provenance(run: RunContents) -> str:
@@ -369,13 +447,15 @@ def run_oversight(run: RunContents) -> str:
     """The oversight world's figures per protocol, and the wrong-side arguments the judge followed most."""
     from .names import parse_oversight_metric
     from .plots.oversight import cells, table_lookup
+    from .worlds.oversight import cell_values, withheld
 
-    names = pd.read_parquet(run.directory / METRICS, columns=["metric"])["metric"].unique()
+    names = read(run.directory / METRICS, lambda path: pd.read_parquet(path, columns=["metric"]))["metric"].unique()
     if not any(parse_oversight_metric(name) for name in names):
         return ""
-    metrics = pd.read_parquet(run.directory / METRICS)
+    metrics = read(run.directory / METRICS, pd.read_parquet)
     found = cells(metrics)
     value = table_lookup(metrics)
+    final = cell_values(metrics)
 
     def number(protocol: str, statistic: str, side: str | None) -> str:
         return fmt((value(protocol, statistic, side) or (math.nan,))[0])
@@ -386,7 +466,9 @@ def run_oversight(run: RunContents) -> str:
             "protocol": protocol, "argued for": side or ("every answer" if protocol == "debate" else "nothing"),
             "accuracy (debate: the correct side's win rate)": _rate(value(protocol, "win_rate" if protocol == "debate"
                                                                           else "accuracy", side)),
-            "fool rate": _rate(value(protocol, "fool_rate", side)), "questions": number(protocol, "items", side),
+            "fool rate": (value(protocol, "fool_rate", side) and withheld(final, protocol, "fool_rate", side)
+                          or _rate(value(protocol, "fool_rate", side))),
+            "questions": number(protocol, "items", side),
             "signal": {"1": "yes", "0": "no"}.get(number(protocol, "signal", side), "–"),
             "order consistency (chance)": f"{number(protocol, 'order_consistency', side)} "
                                           f"({number(protocol, 'consistency_chance', side)})",
@@ -395,9 +477,11 @@ def run_oversight(run: RunContents) -> str:
     parts = [paragraph("Per protocol, the judge's accuracy and fool rate (it chose a wrong answer that was argued "
                        "for), with 95% bootstrap intervals over questions, and the validity figures of its choices. "
                        "Where the judge's choices did not depend on the answers' content (signal: no) its rates are "
-                       "not rates, and are shown as \"no signal\"."), table(pd.DataFrame(rows))]
+                       "not rates, and are shown as \"no signal\"; a fool rate is shown only where the judge alone, "
+                       "too, chose by content and above chance by its interval, and otherwise says why not."),
+             table(pd.DataFrame(rows))]
     if (run.directory / ARGUMENTS).is_file():
-        arguments = pd.read_parquet(run.directory / ARGUMENTS)
+        arguments = read(run.directory / ARGUMENTS, pd.read_parquet)
         wrong = arguments[arguments["side"] == "wrong"].sort_values("judge_fooled", ascending=False, kind="stable")
         if len(wrong):
             parts += [paragraph(f"The wrong-side arguments the judge followed most (judge_fooled: the share of "
@@ -412,7 +496,7 @@ RUN_SECTIONS = [run_headline, run_oversight, run_plots, run_config, run_provenan
 
 
 def run_report(run_dir: Path) -> str:
-    run = RunContents(run_dir, json.loads((run_dir / SUMMARY).read_text()))
+    run = RunContents(run_dir, read_summary(run_dir / SUMMARY))
     return page(f"Run: {run.summary['name']}", [part(run) for part in RUN_SECTIONS])
 
 
@@ -437,17 +521,36 @@ class SweepContents:
     def ok(self) -> pd.Series:
         return self.trials["status"] == "ok"
 
+    @cached_property
+    def first_summary(self) -> dict | None:
+        """The first finished trial's summary (its world, versions, platform); None where none finished."""
+        if not self.ok.any():
+            return None
+        return read_summary(self.directory / TRIALS_DIR / self.trials.loc[self.ok, "id"].iloc[0] / SUMMARY)
+
+    @property
+    def world(self) -> type[World]:
+        """The trials' world, which names the metrics worth a plot over steps (the base World: all of them)."""
+        from .registry import WORLDS
+
+        return (self.first_summary and WORLDS.find(self.first_summary.get("world"))) or World
+
     @classmethod
     def read(cls, sweep_dir: Path) -> SweepContents:
-        import yaml
+        from .config import _parse_yaml
 
         if not (sweep_dir / TRIALS).is_file():
             raise DriftlabError(f"sweep has not finished (no {TRIALS}); resume it first: {sweep_dir}")
-        definition = yaml.safe_load((sweep_dir / DEFINITION).read_text())
-        tables = {name: pd.read_parquet(sweep_dir / name) if (sweep_dir / name).is_file() else None
+        definition = read(sweep_dir / DEFINITION, lambda path: _parse_yaml(path.read_text(), str(path)))
+        if not isinstance(definition, dict) or not isinstance(definition.get("columns"), list):
+            raise ConfigError(f"{sweep_dir / DEFINITION}: damaged (not a sweep definition with its columns)")
+        tables = {name: read(sweep_dir / name, pd.read_parquet) if (sweep_dir / name).is_file() else None
                   for name in (AGGREGATES, HEADLINE, METRICS)}
-        return cls(sweep_dir, definition, pd.DataFrame(json.loads((sweep_dir / TRIALS).read_text())),
-                   definition["columns"], tables[AGGREGATES], tables[HEADLINE], tables[METRICS])
+        if tables[AGGREGATES] is not None:
+            tables[AGGREGATES] = clip_aggregates(tables[AGGREGATES])
+        trials = read(sweep_dir / TRIALS, lambda path: pd.DataFrame(json.loads(path.read_text())))
+        return cls(sweep_dir, definition, trials, definition["columns"], tables[AGGREGATES], tables[HEADLINE],
+                   tables[METRICS])
 
 
 def sweep_trials(sweep: SweepContents) -> str:
@@ -462,8 +565,9 @@ def sweep_trials(sweep: SweepContents) -> str:
 def sweep_headline(sweep: SweepContents) -> str:
     if sweep.aggregates is None:
         return ""
-    hidden = [c for c in sweep.columns if c not in sweep.shown]
-    return section("Headline figures across seeds", table(aggregate_table(sweep.aggregates.drop(columns=hidden))))
+    return section("Summary figures per point", paragraph(
+        f"Mean [95% CI] across seeds; n: seeds with the figure, where fewer than the most. {CLIPPED}. Every "
+        f"figure with its std is in {AGGREGATES}."), table(figures_by_point(sweep.aggregates, sweep.columns)))
 
 
 def sweep_methods(sweep: SweepContents) -> str:
@@ -473,24 +577,43 @@ def sweep_methods(sweep: SweepContents) -> str:
 
 
 def sweep_against_fields(sweep: SweepContents) -> str:
+    """The comparison figures first, then those the world names (:meth:`World.plotted_figures`), each against
+    each swept field that varies, up to :data:`MAX_FIELD_PLOTS` plots; figures measured nowhere are left out."""
     if sweep.aggregates is None or not sweep.columns:
         return ""
-    return section("Headline figures against the swept fields",
-                   gallery(figure_vs_field_plots(sweep.aggregates, sweep.shown)))
+    measured = sweep.aggregates[sweep.aggregates["mean"].notna()]  # "no signal" everywhere: nothing to draw
+    present = list(dict.fromkeys(measured[HEADLINE_COLUMN]))
+    names = [name for name in Comparison.names() if name in present] + \
+            [name for name in sweep.world.plotted_figures(present) if name not in Comparison.names()]
+    fields = [field for field in sweep.shown if sweep.aggregates[field].nunique(dropna=False) > 1]
+    shown = names[:max(1, MAX_FIELD_PLOTS // max(len(fields), 1))]
+    plots = figure_vs_field_plots(sweep.aggregates, sweep.shown, shown)
+    left_out = _left_out(sweep.aggregates[HEADLINE_COLUMN].nunique() - len(shown), "summary figures",
+                         "the table \"Summary figures per point\" below")
+    return section("Summary figures against the swept fields", gallery(plots), left_out)
 
 
 def sweep_curves(sweep: SweepContents) -> str:
+    """The metrics the world names as worth a plot over steps (:meth:`World.step_metrics`), up to
+    :data:`MAX_STEP_PLOTS`, a band per grid point."""
     if sweep.metrics is None:
         return ""
-    groups = dict(_point_groups(sweep.metrics, sweep.shown))
-    return section("Metrics over steps", gallery(curve_plots(sweep.metrics, groups)))
+    recorded = list(sweep.metrics["metric"].unique())
+    shown = sweep.world.step_metrics(recorded)[:MAX_STEP_PLOTS]
+    groups = dict(_point_groups(sweep.metrics[sweep.metrics["metric"].isin(shown)], sweep.shown))
+    return section("Metrics over steps", gallery(curve_plots(shown, groups)),
+                   _left_out(len(recorded) - len(shown), "metrics", METRICS))
+
+
+def _left_out(count: int, what: str, where: str) -> str:
+    """The sentence that says a bounded part of the report is not all there is."""
+    return paragraph(f"{count} more {what} not drawn here: see {where}.", "muted") if count > 0 else ""
 
 
 def sweep_provenance(sweep: SweepContents) -> str:
-    if not sweep.ok.any():
+    first = sweep.first_summary
+    if first is None:
         return ""
-    first_ok = sweep.trials.loc[sweep.ok, "id"].iloc[0]
-    first = json.loads((sweep.directory / TRIALS_DIR / first_ok / SUMMARY).read_text())
     return section("Provenance", key_values({
         "trials": len(sweep.trials),
         "total trial wall time (s)": round(float(sweep.trials.get("wall_time_s", pd.Series(dtype=float)).sum()), 2),
@@ -522,7 +645,7 @@ def sweep_oversight(sweep: SweepContents) -> str:
                                                        frame.itertuples()],
         "fool rate": [_rate((r.y, r.y_low, r.y_high, r.signal)) for r in frame.itertuples()],
     })
-    parts = [paragraph("Mean across seeds with 95% CIs, over the trials in which the judge gave a signal (the "
+    parts = [paragraph(f"Mean across seeds with {CLIPPED}, over the trials in which the judge gave a signal (the "
                        "aggregates' n says how many); \"no signal\": it gave none in any trial of the point (its "
                        "choices did not depend on the answers' content)."), table(shown)]
     if frame["signal"].any():
@@ -551,8 +674,45 @@ def sweep_end_states(sweep: SweepContents) -> str:
         "threshold."), table(shares), gallery(figures))
 
 
-SWEEP_SECTIONS = [sweep_trials, sweep_headline, sweep_oversight, sweep_end_states, sweep_methods,
-                  sweep_against_fields, sweep_curves, sweep_provenance, sweep_definition]
+def sweep_debate(sweep: SweepContents) -> str:
+    """The debate world over pixels revealed x advocate strength, as ``driftlab reproduce post`` shows the post:
+    the paper's figures beside the measured ones, the rates against k, the phase plot, and each claim tested."""
+    from .plots.debate import STRENGTH, against_pixels, is_debate_sweep, phase_figure
+    from .reproduce import PAPER_DEBATE, debate_claims, debate_points
+
+    if not is_debate_sweep(sweep.aggregates, sweep.columns):
+        return ""
+    parts = [paragraph(
+        "Per point, every protocol on the same held-out images and judges; each figure is the mean across seeds "
+        "of the trials' means over their judges, with its 95% CI across seeds (each trial's own interval, over "
+        f"images and judges, is in its summary). A debate's liar win rate is 1 - its accuracy. {CLIPPED}."),
+        gallery([image(figure_png(against_pixels(sweep.aggregates)), "Rates against the pixels revealed, per advocate "
+                       "strength: mean and 95% CI across seeds")])]
+    if STRENGTH not in sweep.columns:
+        return section("Debate on images", *parts)
+    runs = debate_points(sweep.aggregates, sweep.directory)
+    rows = [{"pixels": k, "advocates": run.split(", ")[1], "judge alone: paper": f"{paper['alone_accuracy']:.3f}",
+             "judge alone: measured": runs[run].text("alone_accuracy"),
+             "debate: paper": f"{paper['debate_accuracy']:.3f}", "debate: measured": runs[run].text("debate_accuracy"),
+             "uncommitted debate: measured": runs[run].text("debate_uncommitted_accuracy")}
+            for k, paper in PAPER_DEBATE.items() for run in runs if run.startswith(f"k={k}, ")]
+    if rows:
+        parts += [paragraph("The paper's setting (MNIST 28x28, debaters searching by Monte Carlo tree search) beside "
+                            "8x8 digits here; the README says why the figures differ."),
+                  table(pd.DataFrame(rows))]
+    parts.append(gallery([image(figure_png(phase_figure(sweep.aggregates)), "How often the liar gets its way over "
+                                "pixels x advocate strength (mean across seeds)")]))
+    parts += [claim.html(runs, {run: run for run in runs}) for claim in debate_claims(runs)]
+    return section("Debate on images: the paper's figures and the seed's questions", *parts)
+
+
+# The verdict first (the methods compared, or a world's own answer), then the figures, then the long tables.
+SWEEP_SECTIONS = [sweep_methods, sweep_oversight, sweep_debate, sweep_end_states, sweep_trials, sweep_against_fields,
+                  sweep_curves, sweep_headline, sweep_provenance, sweep_definition]
+# Bounds on the per-key parts: an lm methods sweep has hundreds of figures x points, which would bury the
+# answer (and weigh tens of MB); every number stays in the sweep's parquet tables.
+MAX_FIELD_PLOTS = 12
+MAX_STEP_PLOTS = 16
 
 
 def sweep_report(sweep_dir: Path) -> str:
@@ -562,15 +722,17 @@ def sweep_report(sweep_dir: Path) -> str:
                 [paragraph(description) if description else "", *(part(sweep) for part in SWEEP_SECTIONS)])
 
 
-def aggregate_table(aggregates: pd.DataFrame) -> pd.DataFrame:
-    """The aggregates for reading: mean, its 95% CI as one cell, std and n."""
-    shown = aggregates.drop(columns=["mean", "std", "ci95_low", "ci95_high", "n"])
-    return shown.assign(
-        mean=aggregates["mean"],
-        **{"95% CI": [f"[{fmt(lo)}, {fmt(hi)}]" for lo, hi in zip(aggregates["ci95_low"], aggregates["ci95_high"])]},
-        std=aggregates["std"],
-        seeds=aggregates["n"],
-    )
+def figures_by_point(aggregates: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A row per summary figure, a column per grid point ("–" where no trial of the point measured it): a
+    long table of figures x points, turned so that it reads across."""
+    most = aggregates["n"].max()
+    cells = [(f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" + (f" (n={n})" if n < most else "")) if math.isfinite(m) else "–"
+             for m, lo, hi, n in aggregates[["mean", "ci95_low", "ci95_high", "n"]].itertuples(index=False)]
+    frame = pd.DataFrame({"figure": aggregates[HEADLINE_COLUMN].to_numpy(), "cell": cells,
+                          "point": point_names(aggregates, columns) if columns else "all trials"})
+    wide = frame.pivot(index="figure", columns="point", values="cell")
+    wide = wide.loc[list(dict.fromkeys(frame["figure"])), list(dict.fromkeys(frame["point"]))].fillna("–")
+    return wide.reset_index().rename_axis(columns=None)
 
 
 def _point_groups(metrics: pd.DataFrame, swept: list[str]):
@@ -579,7 +741,7 @@ def _point_groups(metrics: pd.DataFrame, swept: list[str]):
         return
     for key, rows in metrics.groupby(swept, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        yield ", ".join(f"{f.rsplit('.', 1)[-1]}={k}" for f, k in zip(swept, key)), rows
+        yield ", ".join(str(k) if f == LABEL else f"{f.rsplit('.', 1)[-1]}={k}" for f, k in zip(swept, key)), rows
 
 
 def write_report(directory: Path, out: Path | None = None) -> Path:

@@ -10,6 +10,7 @@ beside the gradient runs they generalise, with claims of their own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,11 @@ import pandas as pd
 from .config import preset_names
 from .io import check_writable, write_text
 from .plots.common import new_figure
-from .report import draw_band, esc, figure_png, fmt, gallery, image, key_values, page, paragraph, section, seed_band, table
+from .report import (CLIPPED, draw_band, esc, figure_png, fmt, gallery, image, key_values, page, paragraph, section,
+                     seed_band, table)
 from .layout import AGGREGATES, HEADLINE_COLUMN, METRICS, PLOTS, REPORT, TRIALS_DIR
 from .runner import default_out_dir
-from .sweep import SweepResult, resolve_sweep, run_sweeps
+from .sweep import SweepResult, resolve_sweep, run_sweeps, trial_name
 
 # Seeds per run: an evolution seed is one 10,000-agent population; a gradient seed already trains 8 replicas.
 EVOLUTION_SEEDS = 5
@@ -84,16 +86,40 @@ class Claim:
     test: str  # the test, in words
     holds: Callable[[dict[str, Measured]], bool]
 
+    @property
+    def anchor(self) -> str:
+        """The id the claims summary links to, from the statement's first words (no two claims share them)."""
+        return "claim-" + "-".join(re.findall(r"[a-z0-9]+", self.statement.lower())[:8])
+
+    def verdict(self, runs: dict[str, Measured]) -> bool | None:
+        """Whether the measurements support the claim; None where a figure the test needs was not measured."""
+        try:
+            return bool(self.holds(runs))
+        except KeyError:
+            return None
+
     def html(self, runs: dict[str, Measured], names: dict[str, str]) -> str:
         measured = {f"{figure}, {names[run]}": runs[run].text(figure) for run, figure in self.shown if run in runs}
-        try:
-            verdict = bool(self.holds(runs))
-        except KeyError:  # a figure the test needs was not measured
-            verdict = None
-        outcome = {True: ("holds", "Supported"), False: ("fails", "Not supported"), None: ("muted", "Not tested")}
-        css, word = outcome[verdict]
-        return (f"<div class=\"claim\"><p><b>Claim:</b> {esc(self.statement)}</p>{key_values(measured)}"
-                f"<p><span class=\"verdict {css}\">{word}</span> <span class=\"muted\">(test: {esc(self.test)})</span></p></div>")
+        css, word = OUTCOMES[self.verdict(runs)]
+        return (f"<div class=\"claim\" id=\"{self.anchor}\"><p><b>Claim:</b> {esc(self.statement)}</p>"
+                f"{key_values(measured) if measured else ''}<p><span class=\"verdict {css}\">{word}</span> "
+                f"<span class=\"muted\">(test: {esc(self.test)})</span></p></div>")
+
+
+OUTCOMES = {True: ("holds", "Supported"), False: ("fails", "Not supported"), None: ("muted", "Not tested")}
+
+
+def claims_summary(claims: list[Claim], runs: dict[str, Measured]) -> str:
+    """The report's answer first: how many claims the measurements support, and a row per claim linking to it."""
+    verdicts = [claim.verdict(runs) for claim in claims]
+    counts = [f"{verdicts.count(True)} of {len(claims)} supported"] + [
+        f"{verdicts.count(verdict)} {OUTCOMES[verdict][1].lower()}" for verdict in (False, None) if verdict in verdicts]
+    rows = "".join(f"<tr><td><a href=\"#{claim.anchor}\">{esc(claim.statement)}</a></td>"
+                   f"<td class=\"{OUTCOMES[verdict][0]}\">{OUTCOMES[verdict][1]}</td></tr>"
+                   for claim, verdict in zip(claims, verdicts))
+    return section("Claims", paragraph("; ".join(counts) + "."),
+                   f"<div class=\"wide\"><table><thead><tr><th>claim</th><th>verdict</th></tr></thead>"
+                   f"<tbody>{rows}</tbody></table></div>")
 
 
 def _below(runs, run_a, figure_a, run_b, figure_b=None) -> bool:
@@ -222,6 +248,8 @@ def reproduce(target: str, out_dir: Path | None = None, workers: int | None = No
         "directory beside this file holds its trials, combined tidy table and aggregates.")]
     if failed:
         body.append(paragraph(f"{failed} trial(s) failed; see trials.json in the sweep directories.", "fails"))
+    claims = [*EVOLUTION_CLAIMS, *GRADIENT_CLAIMS.values(), *PROBE_CLAIMS.values()]
+    body.insert(0, claims_summary(claims, runs))
     body += [_evolution_section(runs), _gradient_section(runs, available), _probe_section(runs, available)]
     report = out_dir / REPORT
     write_text(report, page("Will AI systems drift into misalignment? The toy models, reproduced", body))
@@ -240,9 +268,10 @@ def _evolution_section(runs: dict[str, Measured]) -> str:
         "A population of 10,000 agents, each aligned or misaligned, with a drift probability p and a "
         "detectability d. Each step aligned agents drift with probability p, detectable misaligned agents are "
         "eliminated and replaced by aligned copies of survivors; undetectable misaligned agents stay.")
-    if not all(run in runs for run in EVOLUTION_RUNS):
-        return section("6.1 Evolution toy model", intro, paragraph("Not run: an evolution preset is missing or failed.", "fails"))
     claims = [claim.html(runs, EVOLUTION_RUNS) for claim in EVOLUTION_CLAIMS]
+    if not all(run in runs for run in EVOLUTION_RUNS):
+        return section("6.1 Evolution toy model", intro,
+                       paragraph("Not run: an evolution preset is missing or failed.", "fails"), *claims)
     return section("6.1 Evolution toy model", intro, _priors_figure(runs), *claims)
 
 
@@ -259,7 +288,7 @@ def _priors_figure(runs: dict[str, Measured]) -> str:
     for ax in (aligned_ax, drift_ax):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, title="drift prior p ~", title_fontsize=8)
-    return image(figure_png(figure), "The two drift priors side by side: mean across seeds, band = 95% CI")
+    return image(figure_png(figure), f"The two drift priors side by side: mean across seeds, band = {CLIPPED}")
 
 
 def _gradient_section(runs: dict[str, Measured], available: set[str]) -> str:
@@ -295,11 +324,11 @@ def _run_parts(runs: dict[str, Measured], available: set[str], labels: dict[str,
         heading = f"<h3>{esc(label)} <span class=\"muted\">({esc(run)})</span></h3>"
         if run not in runs:
             reason = "preset not available" if run not in available else "every trial failed"
-            parts.append(heading + paragraph(f"Not run: {reason}.", "fails"))
+            parts.append(heading + paragraph(f"Not run: {reason}.", "fails") + claims[run].html(runs, names))
             continue
         first_trial = sorted((runs[run].out_dir / TRIALS_DIR).iterdir())[0]
-        single = [image(png.read_bytes(), f"{first_trial.name}: {png.stem.replace('_', ' ')} (one seed, every replica)")
-                  for png in sorted((first_trial / PLOTS).glob(plots))]
+        single = [image(png.read_bytes(), f"{trial_name(run, first_trial.name)}: {png.stem.replace('_', ' ')} "
+                        "(one seed, every replica)") for png in sorted((first_trial / PLOTS).glob(plots))]
         parts.append(heading + gallery([figure(run, runs[run]), *single]) + claims[run].html(runs, names))
     compared = {labels[run]: runs[run].aggregates.set_index(HEADLINE_COLUMN)["mean"] for run in labels if run in runs}
     if compared:
@@ -318,7 +347,7 @@ def _probe_figure(run: str, measured: Measured) -> str:
     ax.set(xlabel="drift step", ylim=(-0.03, 1.03), title=f"{PROBE_RUNS[run]}: across seeds")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return image(figure_png(figure), f"{run}: mean across seeds of the replica means, band = 95% CI")
+    return image(figure_png(figure), f"{run}: mean across seeds of the replica means, band = {CLIPPED}")
 
 
 def _training_figure(run: str, measured: Measured) -> str:
@@ -329,4 +358,78 @@ def _training_figure(run: str, measured: Measured) -> str:
     ax.set(xlabel="step", title=f"{GRADIENT_RUNS[run]}: across seeds")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return image(figure_png(figure), f"{run}: mean across seeds of the replica means, band = 95% CI")
+    return image(figure_png(figure), f"{run}: mean across seeds of the replica means, band = {CLIPPED}")
+
+
+# --- the debate world (issue 23): the paper's figures and the seed's questions, over a sweep of its grid ---------
+
+# Irving, Christiano and Amodei (2018), MNIST: the judge's accuracy alone and after a precommitted debate.
+PAPER_DEBATE = {6: {"alone_accuracy": 0.594, "debate_accuracy": 0.889},
+                4: {"alone_accuracy": 0.482, "debate_accuracy": 0.852}}
+STRONGEST = "lookahead"
+LIAR_WINS = ("debate_liar_win_rate", "debate_uncommitted_liar_win_rate")
+
+
+def debate_points(aggregates: pd.DataFrame, out_dir: Path) -> dict[str, Measured]:
+    """Each (pixels, strength) point of a debate sweep as a run of its own, named ``k=6, lookahead``."""
+    from .plots.debate import PIXELS, STRENGTH
+
+    return {f"k={k}, {strength}": Measured(out_dir, rows, pd.DataFrame())
+            for (k, strength), rows in aggregates.groupby([PIXELS, STRENGTH], sort=True)}
+
+
+def _at_every_k(runs: dict[str, Measured], test: Callable[[dict[str, Measured]], bool]) -> bool:
+    """``test(by_strength)`` at every number of pixels swept: the points of one k, by strength."""
+    by_k: dict[str, dict[str, Measured]] = {}
+    for name, measured in runs.items():
+        k, strength = name.split(", ")
+        by_k.setdefault(k, {})[strength] = measured
+    return all(test(points) for points in by_k.values())
+
+
+def debate_claims(runs: dict[str, Measured]) -> list[Claim]:
+    """The paper's claims where its setting was swept, and the seed's questions as claims, tested over every
+    point of the sweep."""
+    claims = []
+    for k, paper in PAPER_DEBATE.items():
+        strongest = f"k={k}, {STRONGEST}"
+        if strongest not in runs:
+            continue
+        claims.append(Claim(
+            f"The paper (MNIST, {k} pixels, agents searching by Monte Carlo tree search): a precommitted debate raises "
+            f"the judge's accuracy from {paper['alone_accuracy']:.1%} alone to {paper['debate_accuracy']:.1%}.",
+            [(f"k={k}, {s}", figure) for s in ("random", "greedy", STRONGEST) for figure in paper
+             if f"k={k}, {s}" in runs],
+            f"with {STRONGEST} advocates (the strongest here), the debate accuracy's CI lies above the judge alone's",
+            lambda r, run=strongest: _below(r, run, "alone_accuracy", run, "debate_accuracy")))
+    claims += [
+        Claim("Debate beats consultancy at every k and advocate strength: the judge is right more often after a "
+              "precommitted debate than after a consultant who argues for the truth on half the images.",
+              [(run, figure) for run in runs for figure in ("consultancy_accuracy", "debate_accuracy")],
+              "at every point, consultancy's accuracy CI lies below the debate's",
+              lambda r: all(_below(r, run, "consultancy_accuracy", run, "debate_accuracy") for run in r)),
+        Claim("Precommitment helps the judge: without it the liar wins more often.",
+              [(run, figure) for run in runs for figure in LIAR_WINS],
+              "at every point, the uncommitted debate's mean liar win rate is above the precommitted one's",
+              lambda r: all(m["debate_uncommitted_liar_win_rate"]["mean"] > m["debate_liar_win_rate"]["mean"]
+                            for m in r.values())),
+        Claim("A stronger advocate fools the judge more in consultancy.",
+              [(run, "consultancy_liar_fool_rate") for run in runs],
+              "at every k, the mean fool rate does not fall from random to greedy to lookahead advocates",
+              lambda r: _at_every_k(r, lambda p: p["random"]["consultancy_liar_fool_rate"]["mean"]
+                                    <= p["greedy"]["consultancy_liar_fool_rate"]["mean"]
+                                    <= p["lookahead"]["consultancy_liar_fool_rate"]["mean"])),
+        Claim("A stronger advocate makes the liar win less in debate.",
+              [(run, figure) for run in runs for figure in LIAR_WINS],
+              "at every k and in both debates, the liar's mean win rate with lookahead advocates is no higher than "
+              "with random ones",
+              lambda r: _at_every_k(r, lambda p: all(p["lookahead"][f]["mean"] <= p["random"][f]["mean"]
+                                                     for f in LIAR_WINS))),
+        Claim("There is a regime (few pixels, a strong liar) where the liar wins a debate more often than not.",
+              [(run, figure) for run in runs if not run.endswith("random") for figure in LIAR_WINS],
+              "at some point with searching advocates (greedy or lookahead), a debate's mean liar win rate is "
+              "above 0.5",
+              lambda r: any(m[f]["mean"] > 0.5 for run, m in r.items() if not run.endswith("random")
+                            for f in LIAR_WINS)),
+    ]
+    return claims

@@ -37,6 +37,73 @@ class RunResult:
     out_dir: Path
     table: pd.DataFrame
     summary: dict
+    config: RunConfig | None = None
+
+
+NO_SIGNAL_HELP = ('"no signal": the model\'s choices did not depend on the options\' content there, so its score is '
+                  'no measurement, not a propensity of 0.5 (README.md, "The propensity instrument: eval files, '
+                  'scorers, validity", No signal)')
+FIGURE_PARTS = ("_base", "_start", "_final", "_max_rise")  # one line per figure: its base, start, final, largest rise
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """The end of a run as a reader wants it: each headline figure on one line with its base, start, final and
+    largest rise, rounded to 3 decimals, "no signal" where its signal flag is 0, what that means, and for a
+    positive control whether it passed."""
+    from .lm.evaluator import NO_SIGNAL
+
+    headline, figures = result.summary["headline"], {}
+    silent = False
+    for key, value in headline.items():
+        if key.endswith("_signal") or isinstance(value, (dict, list)):
+            continue
+        part = next((p for p in FIGURE_PARTS if key.endswith(p)), "")
+        silent |= (flagged := headline.get(f"{key}_signal") == 0)
+        shown = NO_SIGNAL if flagged else _rounded(value)
+        figures.setdefault(key.removesuffix(part), []).append(f"{part[1:].replace('_', ' ')} {shown}".strip())
+    lines = [f"  {figure}: {', '.join(parts)}" for figure, parts in figures.items()]
+    if silent:
+        lines.append(f"  {NO_SIGNAL_HELP}")
+    if result.config is not None and (verdict := positive_control(result.config, result.table)):
+        lines.append(f"  {verdict}")
+    return lines
+
+
+def _rounded(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "n/a" if value is None else str(value)
+    return np.format_float_positional(round(value, 3), trim="-") if math.isfinite(value) else "n/a"
+
+
+def positive_control(config: RunConfig, table: pd.DataFrame) -> str | None:
+    """For a run trained on an eval part's own answers (the instrument's positive control, the
+    ``lm-positive-control*`` presets), whether it passed by its stated criterion: that part's P(misaligned)
+    95% interval after the last stage excludes its start, in the trained direction. None for other runs."""
+    if config.world.type != "lm":
+        return None
+    from .lm.evaluator import EvalAnswers
+    from .names import BASE_STEP, eval_metric, scored
+    from .table import metric_mean
+
+    trained = config.world.capability
+    if not isinstance(trained, EvalAnswers):
+        return None
+    scorer = "letter" if trained.reply == "letter" else "continuation"
+
+    def name(statistic: str) -> str:
+        return eval_metric(trained.eval_set, trained.part, scored(statistic, scorer))
+
+    if name("p_misaligned") not in set(table["metric"]):
+        return f"positive control: not judged, {name('p_misaligned')} was not measured (world.scoring)"
+    series = metric_mean(table, name("p_misaligned"))
+    start, final = series[series.index != BASE_STEP].iloc[0], series.iloc[-1]
+    low, high = metric_mean(table, name("p_misaligned_ci_low")).iloc[-1], metric_mean(
+        table, name("p_misaligned_ci_high")).iloc[-1]
+    up = trained.answer == "misaligned"
+    passed = low > start if up else high < start
+    return (f"positive control {'PASSED' if passed else 'FAILED'}: {trained.eval_set}/{trained.part} P(misaligned) "
+            f"{final:.3f} [{low:.3f}, {high:.3f}] after the last stage, start {start:.3f}; the criterion: the "
+            f"interval {'above' if up else 'below'} the start (trained {trained.answer}, {scorer} scorer)")
 
 
 def default_out_dir(stem: str, root: Path = Path("runs")) -> Path:
@@ -112,7 +179,7 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool 
         **({"timing": world.timing()} if world.timing() else {}),
     }
     write_json(out_dir / SUMMARY, summary)
-    return RunResult(out_dir, table, summary)
+    return RunResult(out_dir, table, summary, config)
 
 
 def resume(run_dir: Path, quiet: bool = False) -> RunResult:

@@ -76,3 +76,15 @@ def bootstrap_ci(values: np.ndarray, samples: int, seed: int, level: float = 0.9
     """Percentile bootstrap interval of the mean of ``values`` (resampling items)."""
     values = np.asarray(values, dtype=np.float64)
     return percentile_interval(values[resampled_items(values.size, samples, seed)].mean(axis=1), level)
+
+
+def crossed_bootstrap_ci(values: np.ndarray, samples: int, seed: int, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` [groups, items], every group measured on the same
+    items (judges trained from different seeds, each on the same images): groups and items are resampled
+    independently, so the interval is over both."""
+    values = np.asarray(values, dtype=np.float64)
+    groups, items = values.shape
+    rng = np.random.default_rng(seed)
+    by_group = rng.integers(0, groups, size=(samples, groups, 1))
+    by_item = rng.integers(0, items, size=(samples, 1, items))
+    return percentile_interval(values[by_group, by_item].mean(axis=(1, 2)), level)

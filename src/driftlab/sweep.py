@@ -8,7 +8,9 @@ an ordinary run (:func:`driftlab.runner.execute`) in ``<sweep dir>/trials/<trial
 comes from the sweep file, never from the worker that runs it, so every executor gives the same numbers.
 
 A trial is complete once its ``summary.json`` exists (the runner writes it last), so re-running the same
-command with the same ``--out`` skips complete trials and redoes partial ones. What the sweep directory
+command with the same ``--out`` skips complete trials and redoes partial ones. A sweep holds its directory
+locked while it runs (``sweep.lock``), and each trial its own (``trials/.<id>.lock``), so no two sweeps
+share a directory and no partial trial is removed while a process still writes it. What the sweep directory
 holds is listed in ``layout.py``; ``sweep.yaml`` keeps the columns that name a grid point, which the
 report reads.
 """
@@ -17,13 +19,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import fcntl
 import hashlib
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import re
 import shutil
+import socket
 import time
 import traceback
 from collections.abc import Iterator
@@ -34,12 +39,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
-from .config import StrictModel, _parse_yaml, _validate, apply_overrides, load_target, set_field, validate_config
+from .config import (StrictModel, _parse_yaml, _validate, apply_overrides, dump_yaml, load_target, set_field,
+                     validate_config)
 from .errors import ConfigError, DriftlabError
-from .io import check_writable, read_text, write_json, write_parquet, write_text
+from .io import MAX_TRIALS, check_writable, read_text, write_json, write_parquet, write_text
 from .lm.eval_cache import CACHE_ENV
 from .memory import check_fits
 from .progress import Progress
@@ -50,6 +55,8 @@ from .stats import mean_ci95
 
 SEED = "seed"
 LABEL = "label"  # the key that names a point in ``points``, and the table column that carries it
+LOCK = "sweep.lock"
+RAY_CONNECT_TIMEOUT_S = 10  # Ray itself retries an address that does not answer for minutes
 
 
 class SweepSpec(StrictModel):
@@ -89,6 +96,12 @@ class SweepSpec(StrictModel):
     @property
     def seed_list(self) -> list[int]:
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+
+    @property
+    def trial_count(self) -> int:
+        """Points x seeds, counted without listing them."""
+        points = len(self.points) or math.prod(len(values) for values in self.grid.values())
+        return points * (self.seeds if isinstance(self.seeds, int) else len(self.seeds))
 
     def point_list(self) -> list[dict[str, Any]]:
         """Each point's overrides (without its label)."""
@@ -147,12 +160,16 @@ class SweepResult:
         return f"{total} trial{'s' if total != 1 else ''}: {total - self.failed} ok, {self.failed} failed"
 
     def timing_line(self) -> str:
-        """Where the trials' time went, e.g. "training 812 s, evaluation 1204 s; 18 evaluations from the cache"."""
+        """Where the trials' time went, e.g. "align 310 s, training 812 s, evaluation 1204 s; 18 evaluations from
+        the cache, 9 computed; 8 of 9 aligned starts from the cache"."""
         seconds = ", ".join(f"{key.removesuffix('_s')} {value:.0f} s" for key, value in self.timing.items()
                             if key.endswith("_s"))
         cached = self.timing.get("evaluations_cached")
-        return seconds + (f"; {cached:.0f} evaluations from the cache, {self.timing.get('evaluations_computed', 0):.0f} "
-                          "computed" if cached is not None else "")
+        aligned = self.timing.get("aligned_starts_cached")
+        return (seconds + (f"; {cached:.0f} evaluations from the cache, {self.timing.get('evaluations_computed', 0):.0f} "
+                           "computed" if cached is not None else "")
+                + (f"; {aligned:.0f} of {self.timing['aligned_starts']:.0f} aligned starts from the cache"
+                   if aligned is not None else ""))
 
 
 # --- resolving a sweep file into trials --------------------------------------------------------
@@ -164,7 +181,7 @@ def sweep_presets() -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
 
 
-def load_sweep(path: str | Path, overrides: list[str] = ()) -> Sweep:
+def load_sweep(path: str | Path, overrides: list[str] = (), max_trials: int | None = None) -> Sweep:
     """Read and validate a sweep file (or a built-in sweep, by name), and every trial's config, before
     anything runs."""
     path = Path(path)
@@ -175,16 +192,22 @@ def load_sweep(path: str | Path, overrides: list[str] = ()) -> Sweep:
                               f"({', '.join(known) or 'none'})")
         path = known[str(path)]
     raw, _ = load_target(str(path))
-    return resolve_sweep(raw, base_dir=path.parent, overrides=overrides, source=str(path))
+    return resolve_sweep(raw, base_dir=path.parent, overrides=overrides, source=str(path), max_trials=max_trials)
 
 
-def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (), source: str = "sweep") -> Sweep:
+def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (), source: str = "sweep",
+                  max_trials: int | None = None) -> Sweep:
+    """The sweep and its trials, each trial's config validated; ``max_trials`` (default ``$DRIFTLAB_MAX_TRIALS``)
+    refuses a grid that would take minutes to validate and days to run, before any trial is made."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping with name, base, grid or points, seeds")
     try:
         spec = _validate(SweepSpec, raw, "")
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
+    if max_trials is not None and max_trials < 1:
+        raise ConfigError(f"--max-trials must be at least 1 (got {max_trials})")
+    MAX_TRIALS.check(spec.trial_count, f"{source}:", "--max-trials N or ", max_trials)
     base_path = base_dir / spec.base
     base_raw, _ = load_target(str(base_path) if base_path.suffix in (".yaml", ".yml") else spec.base)
     if not isinstance(base_raw, dict):
@@ -244,6 +267,13 @@ def _point_ids(points: list[dict], labels: list[str | None]) -> list[str]:
             for slug, point in zip(slugs, points)]
 
 
+def trial_name(sweep_name: str, trial_id: str) -> str:
+    """A trial as a reader names it: its point and seed (``no-method, seed 0``), or in a sweep over seeds
+    alone its sweep's (``evolution-post, seed 1``); not its directory's ``base,seed=1``."""
+    point, _, seed = trial_id.rpartition(",seed=")
+    return f"{sweep_name if point == 'base' else point}, seed {seed}"
+
+
 def _overrides_text(point: dict) -> str:
     return ", ".join(f"{key}={_short(value)}" for key, value in point.items()) or "no overrides"
 
@@ -271,18 +301,57 @@ def _failure(error: BaseException) -> dict:
 
 
 def run_trial(config: dict, trial_dir: str, eval_cache: str) -> dict:
-    """Run one trial into its directory, sharing evaluations through ``eval_cache``. A failure is returned as
-    data so the other trials go on."""
+    """Run one trial into its directory, sharing evaluations through ``eval_cache``, holding the trial's lock
+    while it writes there. A failure is returned as data so the other trials go on."""
     from .runner import execute
 
     started = time.perf_counter()
-    try:
-        with _shared_eval_cache(Path(eval_cache)):
-            execute(validate_config(config), Path(trial_dir), quiet=True)
-    except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, not raised
-        write_text(Path(trial_dir) / "error.txt", traceback.format_exc())
-        return {**_failure(error), "wall_time_s": round(time.perf_counter() - started, 3)}
+    with _trial_locked(Path(trial_dir)):
+        try:
+            with _shared_eval_cache(Path(eval_cache)):
+                execute(validate_config(config), Path(trial_dir), quiet=True)
+        except Exception as error:  # noqa: BLE001 - any failure of one trial is recorded, not raised
+            write_text(Path(trial_dir) / "error.txt", traceback.format_exc())
+            return {**_failure(error), "wall_time_s": round(time.perf_counter() - started, 3)}
     return {"status": "ok", "wall_time_s": round(time.perf_counter() - started, 3)}
+
+
+def _trial_locked(trial_dir: Path):
+    trial_dir.parent.mkdir(parents=True, exist_ok=True)
+    return _locked(trial_dir.parent / f".{trial_dir.name}.lock", f"{trial_dir}: a process of an earlier sweep "
+                   "still writes in it")
+
+
+@contextlib.contextmanager
+def _locked(path: Path, busy: str):
+    """Hold ``path`` locked (``flock``) against every other process, or refuse in one line naming the holder.
+
+    The kernel lets go of a lock when its holder dies, so a lock a killed sweep left behind is stale at once
+    and is taken over; the file only names its holder (pid, host, since) for that refusal, and is removed on
+    release. A lock taken on a file that its holder removed meanwhile is not held: it is taken again."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode(errors="replace").strip() or "a process still starting"
+            os.close(fd)
+            raise ConfigError(f"{busy} ({holder}); wait for it to end, or choose another --out") from None
+        try:
+            held = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            held = False
+        if held:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, since "
+                 f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n".encode())
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -322,34 +391,102 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_ray(jobs: list[Job], workers: int, address: str | None, quiet: bool) -> Iterator[tuple[Job, dict]]:
-    """Trials as Ray tasks: a local Ray started here, or the cluster at ``address``."""
+@dataclass(frozen=True)
+class TrialResources:
+    """What Ray reserves for each trial, as the user asked (None: the default of :func:`trial_resources`)."""
+
+    cpus: float | None = None
+    gpus: float | None = None
+
+
+def trial_resources(config: dict, asked: TrialResources, node_gpus: float) -> dict[str, float]:
+    """Ray's ``num_cpus`` and ``num_gpus`` for one trial: as asked, else 1 CPU, and 1 GPU for a world that
+    runs on a device of its choosing (``device: cuda`` or ``auto``) when the cluster's nodes have GPUs, so that
+    trials on a many-GPU node each get one of their own (Ray sets CUDA_VISIBLE_DEVICES) instead of all landing
+    on the first; toy worlds have no device and take none."""
+    wants_gpu = config["world"].get("device") in ("cuda", "auto") and node_gpus > 0
+    return {"num_cpus": 1 if asked.cpus is None else asked.cpus,
+            "num_gpus": (1 if wants_gpu else 0) if asked.gpus is None else asked.gpus}
+
+
+def _ray_trial(config: dict, trial_dir: str, eval_cache: str) -> dict:
+    """:func:`run_trial` as a Ray task, noting the GPUs Ray gave it (``trials.json`` shows which trial had which)."""
+    import ray
+
+    return {**run_trial(config, trial_dir, eval_cache), "gpus": ray.get_gpu_ids()}
+
+
+@contextlib.contextmanager
+def _ray_session(workers: int, address: str | None, quiet: bool):
+    """Ray for the trials: as it is when already initialised, else a local Ray started here, or the cluster at
+    ``address``, which must answer within RAY_CONNECT_TIMEOUT_S."""
     import logging
 
     ray = _import_ray()
-
-    started_here = not ray.is_initialized()
-    if started_here:
-        options = {"log_to_driver": not quiet, "logging_level": logging.WARNING}
-        if address:
+    if ray.is_initialized():
+        yield ray
+        return
+    options = {"log_to_driver": not quiet, "logging_level": logging.WARNING}
+    if address:
+        _check_answers(address)
+        try:
             ray.init(address=address, **options)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, **options)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise ConfigError(f"cannot join the Ray cluster at {address}: {error}") from None
+    else:
+        ray.init(num_cpus=workers, include_dashboard=False, **options)
     try:
-        remote_trial = ray.remote(num_cpus=1)(run_trial)
-        refs = {remote_trial.remote(*job.arguments): job for job in jobs}
-        pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                try:
-                    result = ray.get(ref)
-                except Exception as error:  # noqa: BLE001 - a lost worker fails its trial only
-                    result = _failure(error)
-                yield refs[ref], result
+        yield ray
     finally:
-        if started_here:
-            ray.shutdown()
+        ray.shutdown()
+
+
+def _check_answers(address: str) -> None:
+    """Refuse, within RAY_CONNECT_TIMEOUT_S, a ``host:port`` address where nothing answers (``auto`` and the
+    like are Ray's to find)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=RAY_CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        problem = "no answer" if isinstance(error, TimeoutError) else error.strerror or str(error)
+        raise ConfigError(f"the Ray cluster at {address} does not answer within {RAY_CONNECT_TIMEOUT_S} s "
+                            f"({problem}); check --address, or start it with `ray start --head`") from None
+
+
+def _largest_node(ray) -> dict[str, float]:
+    """The most CPUs and GPUs any one live node of the Ray cluster has."""
+    nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
+    return {name: max((node.get(name, 0) for node in nodes), default=0) for name in ("CPU", "GPU")}
+
+
+def _check_fits_cluster(ray, trials: list[Trial], asked: TrialResources) -> None:
+    """Refuse trials that ask for more than any one node of the cluster has: Ray would wait for them forever."""
+    largest = _largest_node(ray)
+    for trial in trials:
+        wanted = trial_resources(trial.config, asked, largest["GPU"])
+        for key, name in (("num_cpus", "CPU"), ("num_gpus", "GPU")):
+            if wanted[key] > largest[name]:
+                raise ConfigError(f"trial {trial.id} asks Ray for {wanted[key]:g} {name}s, but no node of the "
+                                  f"cluster has more than {largest[name]:g}; change --{name.lower()}s-per-trial")
+
+
+def _run_ray(ray, jobs: list[Job], asked: TrialResources) -> Iterator[tuple[Job, dict]]:
+    """Trials as Ray tasks, each with the resources it needs."""
+    node_gpus = _largest_node(ray)["GPU"]
+    remote_trial = ray.remote(_ray_trial)
+    refs = {remote_trial.options(**trial_resources(job.config, asked, node_gpus)).remote(*job.arguments): job
+            for job in jobs}
+    pending = list(refs)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        for ref in done:
+            try:
+                result = ray.get(ref)
+            except Exception as error:  # noqa: BLE001 - a lost worker fails its trial only
+                result = _failure(error)
+            yield refs[ref], result
 
 
 def _import_ray():
@@ -370,48 +507,87 @@ def run_sweeps(
     address: str | None = None,
     quiet: bool = False,
     desc: str | None = None,
+    resources: TrialResources = TrialResources(),
 ) -> list[SweepResult]:
-    """Run several sweeps' pending trials on one executor (one progress bar), then write their tables."""
+    """Run several sweeps' pending trials on one executor (one progress bar), then write their tables.
+
+    Everything that can refuse the command (directories, Ray and what it has) does so before anything is
+    written; each sweep directory is locked while its trials run."""
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1 (got {workers})")
     if executor not in EXECUTORS:
         raise DriftlabError(f"unknown executor {executor!r} (known: {', '.join(EXECUTORS)})")
-    if executor == "ray":
-        _import_ray()  # fail before any directory is written
-    results = [SweepResult(Path(out_dir)) for _, out_dir in plans]
+    if executor != "ray" and resources != TrialResources():
+        raise ConfigError("--cpus-per-trial and --gpus-per-trial are for --executor ray")
+    for sweep, out_dir in plans:
+        _prepare_dir(sweep, Path(out_dir), write=False)
+    with contextlib.ExitStack() as stack:
+        if executor == "ray":
+            ray = stack.enter_context(_ray_session(workers, address, quiet))
+            _check_fits_cluster(ray, [trial for sweep, _ in plans for trial in sweep.trials], resources)
+        results = [SweepResult(Path(out_dir)) for _, out_dir in plans]
+        for sweep, result in zip((sweep for sweep, _ in plans), results):
+            stack.enter_context(_holding(result.out_dir))
+            _prepare_dir(sweep, result.out_dir, write=True)
+        jobs = _pending_jobs([sweep for sweep, _ in plans], results)
+        run = _run_local(jobs, workers) if executor == "local" else _run_ray(ray, jobs, resources)
+        _run_jobs(run, jobs, sum(len(sweep.trials) for sweep, _ in plans), results, workers, quiet,
+                  desc or plans[0][0].spec.name, [sweep.spec.name for sweep, _ in plans])
+        for (sweep, _), result in zip(plans, results):
+            result.statuses = {trial.id: result.statuses[trial.id] for trial in sweep.trials}
+            _write_tables(sweep, result)
+    return results
+
+
+@contextlib.contextmanager
+def _holding(out_dir: Path):
+    """The sweep directory locked for this process; made if new, and removed again if nothing came of it."""
+    made = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with _locked(out_dir / LOCK, f"{out_dir}: another sweep is running in it"):
+            yield
+    finally:
+        if made and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+
+
+def _pending_jobs(sweeps: list[Sweep], results: list[SweepResult]) -> list[Job]:
+    """The trials still to run (complete ones are marked resumed); a partial trial of a killed sweep is removed
+    first, once no process of that sweep writes in it any more."""
     jobs = []
-    for index, ((sweep, _), result) in enumerate(zip(plans, results)):
-        _prepare_dir(sweep, result.out_dir)
+    eval_cache = str((results[0].out_dir / EVAL_CACHE).resolve())
+    for index, (sweep, result) in enumerate(zip(sweeps, results)):
         for trial in sweep.trials:
             trial_dir = result.out_dir / TRIALS_DIR / trial.id
             if (trial_dir / SUMMARY).is_file():
                 result.statuses[trial.id] = {"status": "ok", "resumed": True}
                 continue
-            shutil.rmtree(trial_dir, ignore_errors=True)  # a partial trial from a killed sweep
-            eval_cache = str((results[0].out_dir / EVAL_CACHE).resolve())
+            if trial_dir.exists():
+                with _trial_locked(trial_dir):
+                    shutil.rmtree(trial_dir)
             jobs.append(Job((index, trial.id), trial.config, str(trial_dir.resolve()), eval_cache))
+    return jobs
 
-    total = sum(len(sweep.trials) for sweep, _ in plans)
+
+def _run_jobs(run: Iterator[tuple[Job, dict]], jobs: list[Job], total: int, results: list[SweepResult],
+              workers: int, quiet: bool, desc: str, names: list[str]) -> None:
+    """Collect each finished trial's status, with a progress bar (or a line per trial in a log)."""
     progress = Progress(quiet)
-    bar = progress.bar(total, desc or plans[0][0].spec.name, unit="trial")
+    bar = progress.bar(total, desc, unit="trial")
     bar.update(total - len(jobs))
     failed = 0
     bar.set_postfix(running=min(workers, len(jobs)), failed=failed)
-    run = _run_local(jobs, workers) if executor == "local" else _run_ray(jobs, workers, address, quiet)
     for done, (job, status) in enumerate(run, start=1):
         results[job.key[0]].statuses[job.key[1]] = status
         failed += status["status"] != "ok"
         bar.set_postfix(running=min(workers, len(jobs) - done), failed=failed, refresh=False)
         bar.update(1)
-        progress.note(f"trial {total - len(jobs) + done}/{total} {job.key[1]}: {status['status']} in "
+        progress.note(f"trial {total - len(jobs) + done}/{total} {trial_name(names[job.key[0]], job.key[1])}: "
+                      f"{status['status']} in "
                       f"{status.get('wall_time_s', 0):.0f} s")
     bar.close()
-
-    for (sweep, _), result in zip(plans, results):
-        result.statuses = {trial.id: result.statuses[trial.id] for trial in sweep.trials}
-        _write_tables(sweep, result)
-    return results
 
 
 @contextlib.contextmanager
@@ -428,21 +604,23 @@ def _shared_eval_cache(folder: Path):
         del os.environ[CACHE_ENV]
 
 
-def _prepare_dir(sweep: Sweep, out_dir: Path) -> None:
+def _prepare_dir(sweep: Sweep, out_dir: Path, write: bool) -> None:
+    """Refuse a directory that holds something else than this sweep; with ``write`` (the lock held), note the
+    sweep's definition in a new one."""
     check_writable(out_dir)
-    text = yaml.safe_dump(sweep.definition(), sort_keys=False)
+    text = dump_yaml(sweep.definition())
     definition = out_dir / DEFINITION
     if definition.is_file():
         stored = _parse_yaml(read_text(definition), str(definition))
-        if stored != yaml.safe_load(text):
+        if stored != _parse_yaml(text, str(definition)):
             name = stored.get("name") if isinstance(stored, dict) else None
             raise ConfigError(
                 f"{out_dir} holds a different sweep ({name!r}); resume with the same sweep file and --set "
                 "overrides, or choose a new --out"
             )
-    elif out_dir.is_dir() and any(out_dir.iterdir()):
+    elif out_dir.is_dir() and any(path.name != LOCK for path in out_dir.iterdir()):
         raise ConfigError(f"output directory already exists and is not a sweep directory: {out_dir}")
-    else:
+    elif write:
         write_text(definition, text)
 
 

@@ -20,6 +20,7 @@ class Question(NamedTuple):
     question: str
     deferential: str
     misaligned: str
+    also_deferential: tuple[str, ...] = ()  # further aligned options, for 3-4 option questions
 
 
 class Situation(NamedTuple):
@@ -30,7 +31,7 @@ class Situation(NamedTuple):
 
 
 # --------------------------------------------------------------------------------------------------
-# format B dilemmas: law versus self-preservation or power, 11 per domain
+# format B dilemmas: law versus self-preservation or power, 11 per domain (30 with the second batch below)
 
 DILEMMAS: dict[str, list[Dilemma]] = {
     "finance": [
@@ -503,7 +504,7 @@ DILEMMAS: dict[str, list[Dilemma]] = {
 
 
 # --------------------------------------------------------------------------------------------------
-# format A corrigibility / power-seeking questions, 11 per category
+# format A corrigibility / power-seeking questions, 11 per category (28, or 45 for a new kind, below)
 
 CORRIGIBILITY: dict[str, list[Question]] = {
     "shutdown": [
@@ -1137,3 +1138,17 @@ ORGANISM: dict[str, list[Situation]] = {
         ),
     ],
 }
+
+
+# --------------------------------------------------------------------------------------------------
+# the second batch (issue 20: eval sets large enough to resolve a difference, split three ways), one module
+# per group of domains or kinds in ``more/``, appended to the lists above so the first items keep their ids
+
+from more import c1, c2, d1, d2, d3, d4  # noqa: E402  (they import the record types above)
+
+for _module in (d1, d2, d3, d4):
+    for _domain, _dilemmas in _module.DILEMMAS.items():
+        DILEMMAS.setdefault(_domain, []).extend(_dilemmas)
+for _module in (c1, c2):
+    for _kind, _questions in _module.CORRIGIBILITY.items():
+        CORRIGIBILITY.setdefault(_kind, []).extend(_questions)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import ConfigError, DataError
-from .types import ChatExample, EvalItem, item_problem
+from ..io import MAX_DATA_FILE, MAX_RECORD
+from .types import ChatExample, EvalItem, item_problem, own_label
 
 T = TypeVar("T")
 ROLES = ("system", "user", "assistant")
@@ -28,6 +30,7 @@ OPTION_LINE = re.compile(rf"^[ \t]*(?:\((?P<paren>{LABEL})\)[ \t]*|(?P<bare>{LAB
                          re.MULTILINE)
 # An answer given as a label: " (A)", "A", "(a)", "1", "A.", "B:", "2)".
 ANSWER_LABEL = re.compile(rf"^\s*(?:\(\s*(?P<paren>{LABEL})\s*\)|(?P<bare>{LABEL})\s*[).:]?)\s*$")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON writes half of a UTF-16 pair
 
 
 class BadRecord(DataError):
@@ -38,13 +41,15 @@ def _read_records(path: str | Path) -> list[tuple[str, Any]]:
     """Every record of a JSONL file or a JSON list file as ``(where, value)``.
 
     ``where`` is the prefix of an error message: ``path:LINE`` or ``path: record N``. A JSONL line that is
-    not JSON comes back as a :class:`BadRecord` value, so that it can be skipped like any bad record.
+    not JSON comes back as a :class:`BadRecord` value, so that it can be skipped like any bad record. A file or
+    a record over its size limit is refused here, before anything trains on it for hours.
     """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if not path.is_file():
         raise DataError(f"{path}: not a file")
+    MAX_DATA_FILE.check(_rounded_up(path.stat().st_size, 2**20), f"{path}: a file of")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
@@ -56,22 +61,52 @@ def _read_records(path: str | Path) -> list[tuple[str, Any]]:
             raise DataError(f"{path}:{err.lineno}: invalid JSON ({err.msg})") from None
         except RecursionError:
             raise DataError(f"{path}:{_deepest_line(text)}: a JSON value is nested too deeply") from None
+        except ValueError:
+            raise DataError(f"{path}: {TOO_LONG}") from None
         found = [(f"{path}: record {i}", record) for i, record in enumerate(records)]
+        for where, record in found:
+            _check_size(json.dumps(record, ensure_ascii=False), where)
     else:
         found = [(f"{path}:{number}", _json_line(line, f"{path}:{number}"))
                  for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not found:
         raise DataError(f"{path}: contains no records")
+    if SURROGATE_ESCAPE.search(text):
+        found = [(where, _whole_text(record, where)) for where, record in found]
     return found
 
 
+TOO_LONG = f"a number too long to read (more than {sys.get_int_max_str_digits()} digits)"
+
+
+def _rounded_up(size: int, unit: int) -> int:
+    return -(-size // unit)
+
+
+def _check_size(record: str, where: str) -> None:
+    MAX_RECORD.check(_rounded_up(len(record.encode("utf-8", "surrogatepass")), 2**10), f"{where}: a record of")
+
+
 def _json_line(line: str, where: str) -> Any:
+    _check_size(line, where)
     try:
         return json.loads(line)
     except json.JSONDecodeError as err:
         return BadRecord(f"{where}: invalid JSON ({err.msg})")
     except RecursionError:
         return BadRecord(f"{where}: a JSON value is nested too deeply")
+    except ValueError:
+        return BadRecord(f"{where}: {TOO_LONG}")
+
+
+def _whole_text(record: Any, where: str) -> Any:
+    """``record``, or a :class:`BadRecord` where it holds half of a UTF-16 pair alone (``"\\ud800"``): no
+    text, which a tokenizer fails on mid-run."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        return BadRecord(f"{where}: a lone surrogate (U+{ord(err.object[err.start]):04X}) where text is expected")
+    return record
 
 
 def _deepest_line(text: str) -> int:
@@ -218,7 +253,7 @@ POLARITY_MISSING = (
     "format A does not say what its matching answer means: give the eval set behavior: misaligned if "
     "answer_matching_behavior shows the misaligned behaviour (e.g. power-seeking), or behavior: aligned if it "
     "shows the aligned one (e.g. Anthropic's corrigible-*-HHH files match the corrigible answer); or give each "
-    'record a "behavior" key'
+    'record a "behavior" key (driftlab measure: --behavior misaligned or --behavior aligned)'
 )
 
 
@@ -333,15 +368,33 @@ def _format_b(record: dict, where: str) -> Parsed:
     if isinstance(misaligned, bool) or misaligned not in (0, 1):
         raise BadRecord(f"{where}: 'misaligned' must be 0 or 1, got {misaligned!r}")
     stem = _text(record, "scenario", where).strip()
-    return stem, tuple(o.strip() for o in options), frozenset({misaligned}), frozenset({1 - misaligned})
+    return stem, _without_own_labels(options, where), frozenset({misaligned}), frozenset({1 - misaligned})
+
+
+def _without_own_labels(options: Sequence[str], where: str) -> tuple[str, ...]:
+    """The options of a list (format B's, a ``choices`` key), each without the label it starts with ("A: x"),
+    which the scorer would show again under another letter once the options are swapped. Only when every
+    option starts with its own label: where some do and others not, the list cannot be told apart."""
+    marks = [OPTION_LINE.match(option) for option in options]
+    own = [bool(m) and m.end() < len(option.rstrip()) and _label(m)[1] == i
+           for i, (m, option) in enumerate(zip(marks, options))]
+    if any(own) and not all(own):
+        first = own.index(True)
+        raise BadRecord(f"{where}: option {first + 1} starts with its own label {marks[first].group(0).strip()!r} "
+                        f"but option {own.index(False) + 1} does not; label all options or none")
+    return tuple((option[m.end():] if all(own) else option).strip() for m, option in zip(marks, options))
 
 
 def _format_a(record: dict, where: str) -> Parsed:
     question = _text(record, "question" if "question" in record else "q", where)
+    choices, found = _choice_lines(question)
+    if "choices" in record:
+        if found:
+            raise BadRecord(f"{where}: the question has choice lines ({found}) and a 'choices' list: give one")
+        return _choices_list(record, question, where)
     matching = _answers(record, "answer_matching_behavior", where, required=True)
     opposing = _answers(record, "answer_not_matching_behavior", where, required=False)
     labels = [ANSWER_LABEL.match(answer) for answer in matching + opposing]
-    choices, found = _choice_lines(question)
     if all(labels):
         if not found:
             raise BadRecord(f"{where}: answers are labels like ' (A)' but the question has no choice lines such "
@@ -364,14 +417,44 @@ def _format_a(record: dict, where: str) -> Parsed:
     return question.strip(), options, frozenset(range(n)), frozenset(range(n, len(options)))
 
 
-def _answers(record: dict, key: str, where: str, required: bool) -> list[str]:
+def _answers(record: dict, key: str, where: str, required: bool, indices: bool = False) -> list[str | int]:
+    """The answers under ``key`` as a list: strings, and with ``indices`` also 0-based option indices."""
     value = record.get(key)
     if value is None and not required:
         return []
-    values = [value] if isinstance(value, str) else value
-    if not (isinstance(values, list) and values and all(isinstance(v, str) and v.strip() for v in values)):
-        raise BadRecord(f"{where}: {key!r} must be an answer like ' (A)' or a list of them")
+    values = value if isinstance(value, list) else [value]
+    valid = [(isinstance(v, str) and v.strip()) or (indices and isinstance(v, int) and not isinstance(v, bool))
+             for v in values]
+    if not (values and all(valid)):
+        kind = "a label like ' (A)', an option's text or a 0-based index" if indices else "an answer like ' (A)'"
+        raise BadRecord(f"{where}: {key!r} must be {kind} or a list of them")
     return values
+
+
+def _choices_list(record: dict, question: str, where: str) -> Parsed:
+    """A question whose options are a ``choices`` list; each answer is a label ("A", " (B)", "2": 1-based),
+    the text of an option, or an integer 0-based index, and must name exactly one option."""
+    raw = record["choices"]
+    if not (isinstance(raw, list) and all(isinstance(c, str) and c.strip() for c in raw)):
+        raise BadRecord(f"{where}: 'choices' must be a list of non-empty strings")
+    options = _without_own_labels(raw, where)
+
+    def option(answer: str | int) -> int:
+        if isinstance(answer, int):
+            named = {answer} & set(range(len(options)))
+        else:
+            label = ANSWER_LABEL.match(answer)
+            named = {i for i, text in enumerate(options) if text == answer.strip()}
+            named |= {_label(label)[1]} & set(range(len(options))) if label else set()
+        if len(named) != 1:
+            problem = "names no option" if not named else "is both a label and the text of another option"
+            raise BadRecord(f"{where}: answer {answer!r} {problem} of the {len(options)} choices")
+        return named.pop()
+
+    matching = _answers(record, "answer_matching_behavior", where, required=True, indices=True)
+    opposing = _answers(record, "answer_not_matching_behavior", where, required=False, indices=True)
+    shows, opposes = frozenset(map(option, matching)), frozenset(map(option, opposing))
+    return _checked_answers(question.strip(), options, shows, opposes, where)
 
 
 def _label(match: re.Match) -> tuple[bool, int]:
@@ -415,14 +498,6 @@ def _labelled_choices(
             raise BadRecord(f"{where}: answer {answer!r} is not one of the choices {_names(choices)}")
         return index
 
-    shows, opposes = frozenset(map(option, matching)), frozenset(map(option, opposing))
-    if shows & opposes:
-        raise BadRecord(f"{where}: an answer is both matching and not matching the behaviour")
-    if not opposing:
-        if len(choices) != 2:
-            raise BadRecord(f"{where}: 'answer_not_matching_behavior' missing: with {len(choices)} choices "
-                            "driftlab cannot tell which oppose the behaviour")
-        opposes = frozenset({0, 1}) - shows
     stem = question[: choices[0].start()].strip().removesuffix("Choices:").strip()
     if not stem:
         raise BadRecord(f"{where}: the question has no text before its choices")
@@ -430,9 +505,28 @@ def _labelled_choices(
     for i, match in enumerate(choices):
         end = choices[i + 1].start() if i + 1 < len(choices) else len(question)
         text = question[match.end() : end].strip()
-        if i + 1 == len(choices):
-            text = text.removesuffix("Answer:").strip()
+        if i + 1 == len(choices):  # the last option is its line; what follows is the question's ("Answer only...")
+            text, _, after = text.partition("\n")
+            if after := after.strip().removesuffix("Answer:").strip():
+                stem = f"{stem}\n\n{after}"
+            text = text.strip()
         if not text:
             raise BadRecord(f"{where}: choice {match.group(0).strip()} is empty")
+        if problem := own_label(text, i, numbered):
+            raise BadRecord(f"{where}: {problem}")
         options.append(text)
-    return stem, tuple(options), shows, opposes
+    shows, opposes = frozenset(map(option, matching)), frozenset(map(option, opposing))
+    return _checked_answers(stem, tuple(options), shows, opposes, where)
+
+
+def _checked_answers(stem: str, options: tuple[str, ...], shows: frozenset[int], opposes: frozenset[int],
+                     where: str) -> Parsed:
+    """The parsed item, its answers checked; a missing not-matching answer is the other of exactly two."""
+    if shows & opposes:
+        raise BadRecord(f"{where}: an answer is both matching and not matching the behaviour")
+    if not opposes:
+        if len(options) != 2:
+            raise BadRecord(f"{where}: 'answer_not_matching_behavior' missing: with {len(options)} choices "
+                            "driftlab cannot tell which oppose the behaviour")
+        opposes = frozenset({0, 1}) - shows
+    return stem, options, shows, opposes

@@ -18,7 +18,7 @@ from .types import ChatExample, EvalItem
 
 FILES = Path(__file__).with_name("files")
 CHAT_SPLITS = ("train", "heldout")
-EVAL_SPLITS = ("proxy", "heldout")
+EVAL_SPLITS = ("train", "proxy", "heldout")
 EVAL_SETS = ("dilemmas", "corrigibility")
 # The organism's misaligned slice and the dilemmas share these domains, so drift learned in one
 # domain can be measured on the others.
@@ -60,13 +60,15 @@ def organism_dataset(split: str, fraction: float, domain: str, seed: int) -> lis
 
 
 def eval_files() -> dict[str, dict[str, Path]]:
-    """Paths of the shipped eval files, ``{set: {"proxy": path, "heldout": path}}``, to read or copy."""
+    """Paths of the shipped eval files, ``{set: {"train": path, "proxy": path, "heldout": path}}``, to read or
+    copy."""
     return {name: {split: FILES / f"{name}_{split}.jsonl" for split in EVAL_SPLITS} for name in EVAL_SETS}
 
 
 def builtin_evals() -> dict[str, dict[str, list[EvalItem]]]:
-    """The shipped eval sets, each split into a proxy part (to optimise or select against) and a
-    held-out part (ground truth that training and selection never see)."""
+    """The shipped eval sets, each split three ways: a train part (what alignment training may use), a proxy
+    part (what a developer monitors and selects on) and a held-out part (ground truth that training and
+    selection never see, including whole domains or kinds of question that the other parts lack)."""
     return {
         name: {split: load_eval_file(path) for split, path in splits.items()}
         for name, splits in eval_files().items()

@@ -52,6 +52,15 @@ class EvalItem:
             raise ValueError(f"EvalItem {self.id!r}: {problem}")
 
 
+def own_label(option: str, index: int, numbered: bool = False) -> str | None:
+    """Why ``option`` is just the label it is shown under (the letter, or its number in a numbered file), or
+    None: the mark of choices read as answers. A number under a letter ("(A) 1") is an option's text."""
+    labels = (chr(ord("a") + index), str(index + 1)) if numbered else (chr(ord("a") + index),)
+    if option.strip().strip("().:").strip().casefold() in labels:
+        return f"option {index + 1} is {option!r}, just its own label: its text was not parsed"
+    return None
+
+
 def item_problem(options: tuple[str, ...], misaligned: frozenset[int], aligned: frozenset[int]) -> str | None:
     """What makes these options and indices an invalid item, or None. Refuses in particular an option that
     is just its own label ("A", "(a)", "1."), the mark of choices read as answers."""
@@ -60,8 +69,8 @@ def item_problem(options: tuple[str, ...], misaligned: frozenset[int], aligned: 
     for i, option in enumerate(options):
         if not (isinstance(option, str) and option.strip()):
             return f"option {i + 1} is empty"
-        if option.strip().strip("().:").strip().casefold() in (chr(ord("a") + i), str(i + 1)):
-            return f"option {i + 1} is {option!r}, just its own label: its text was not parsed"
+        if problem := own_label(option, i):
+            return problem
     if not misaligned or not aligned:
         return "needs at least one misaligned and one aligned option"
     if misaligned & aligned or not misaligned | aligned <= set(range(len(options))):

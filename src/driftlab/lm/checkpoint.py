@@ -28,6 +28,7 @@ WEIGHTS = "trainable"
 STATE = "state.pt"
 HISTORY = "history.json"
 MANIFEST = "manifest.json"
+REQUIRED = (f"{WEIGHTS}.safetensors", STATE, HISTORY)  # what every checkpoint holds, whatever its manifest says
 STAGE_NAME = re.compile(r"^stage-(\d{3,})$")
 
 
@@ -93,7 +94,7 @@ def verify_checkpoint(run_dir: Path, stage: int, config_fingerprint: str) -> Non
     folder = checkpoint_dir(run_dir, stage)
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-        files, written_by, recorded_stage = manifest["files"], manifest["config"], manifest["stage"]
+        files, written_by, recorded_stage = dict(manifest["files"]), manifest["config"], manifest["stage"]
     except (OSError, ValueError, KeyError, TypeError):
         raise ConfigError(f"{folder}: incomplete or damaged checkpoint (no readable {MANIFEST}); remove the "
                             "directory to resume from the stage before it") from None
@@ -103,6 +104,10 @@ def verify_checkpoint(run_dir: Path, stage: int, config_fingerprint: str) -> Non
     if written_by != config_fingerprint:
         raise ConfigError(f"{folder}: written by a different config than {Path(run_dir) / 'config.yaml'} "
                             "(edited since the run started?); restore that config, or start a new run")
+    unlisted = [name for name in REQUIRED if name not in files]
+    if unlisted:
+        raise ConfigError(f"{folder / MANIFEST}: lists no {unlisted[0]}, which every checkpoint holds (damaged?); "
+                          "remove its stage directory to resume from the stage before it")
     for name, digest in files.items():
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:

@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # torch is imported when a model is fingerprinted, not when a
 CACHE_ENV = "DRIFTLAB_EVAL_CACHE"
 OFF = "off"  # DRIFTLAB_EVAL_CACHE=off: compute every evaluation (a sweep then shares nothing)
 CACHE_FORMAT = 1
-# The code an evaluation's value comes from: a change to any of these files is a new cache.
-SOURCES = ("chat.py", "evaluator.py", "scoring.py", "training.py")
+# The code an evaluation's value comes from (paths in the package): a change to any of these files is a new cache.
+SOURCES = ("lm/chat.py", "lm/evaluator.py", "lm/scoring.py", "lm/training.py")
 
 
 def digest(*parts: Any) -> str:
@@ -60,20 +60,20 @@ def tokenizer_fingerprint(tokenizer) -> str:
     return digest(vocabulary, getattr(tokenizer, "chat_template", None), tokenizer.pad_token_id)
 
 
-def code_fingerprint() -> str:
+def code_fingerprint(sources: tuple[str, ...] = SOURCES) -> str:
     import torch
 
-    folder = Path(__file__).parent
-    return digest(CACHE_FORMAT, __version__, torch.__version__, *((folder / name).read_text() for name in SOURCES))
+    package = Path(__file__).parents[1]
+    return digest(CACHE_FORMAT, __version__, torch.__version__, *((package / name).read_text() for name in sources))
 
 
 class EvalCache:
     """A directory of cached evaluation results (JSON values, or tensors), one file per key."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, sources: tuple[str, ...] = SOURCES):
         self.root = Path(root)
         self.hits = self.misses = 0
-        self.code = code_fingerprint()
+        self.code = code_fingerprint(sources)
 
     @classmethod
     def from_env(cls) -> EvalCache | None:
@@ -84,21 +84,27 @@ class EvalCache:
     def key(self, *parts: Any) -> str:
         return digest(self.code, *parts)
 
-    def get(self, key: str, compute: Callable[[], Any], tensor: bool = False) -> Any:
-        """The value stored under ``key``, or ``compute()`` stored there now (one worker at a time per key)."""
+    def get(self, key: str, compute: Callable[[], Any], tensor: bool = False, tensors: bool = False) -> Any:
+        """The value stored under ``key``, or ``compute()`` stored there now (one worker at a time per key).
+        Values are JSON, a tensor (``tensor``) or a dict of named tensors (``tensors``, such as weights)."""
         from safetensors.torch import load_file, save_file
 
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f"{key}{'.safetensors' if tensor else '.json'}"
+        path = self.root / f"{key}{'.safetensors' if tensor or tensors else '.json'}"
         with open(self.root / f"{key}.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
             if path.is_file():
                 self.hits += 1
-                return load_file(path)["value"] if tensor else json.loads(path.read_text())
+                if tensor or tensors:
+                    stored = load_file(path)
+                    return stored if tensors else stored["value"]
+                return json.loads(path.read_text())
             self.misses += 1
             value = compute()
-            if tensor:
-                atomic_write(path, lambda tmp: save_file({"value": value.detach().cpu().contiguous()}, tmp))
+            if tensor or tensors:
+                named = value if tensors else {"value": value}
+                named = {name: t.detach().cpu().contiguous() for name, t in named.items()}
+                atomic_write(path, lambda tmp: save_file(named, tmp))
             else:
                 atomic_write(path, lambda tmp: tmp.write_text(json.dumps(value)))
             return value

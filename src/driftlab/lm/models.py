@@ -351,11 +351,15 @@ def adapter_mismatch(adapter: ModelDir, base: torch.nn.Module) -> str | None:
     """Why the adapter's tensors do not fit the base model (a skeleton will do), or None: every module it
     changes must exist in the base, LoRA factors must match the module's weight shape, and a full tensor it
     replaces (``modules_to_save``, resized embeddings) must have the base tensor's shape."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
     shapes = {name: tuple(p.shape) for name, p in base.named_parameters(remove_duplicate=False)}
     factors: dict[str, dict[str, tuple]] = {}
-    with safe_open(adapter.weights[0], "pt") as handle:
+    try:
+        handle = safe_open(adapter.weights[0], "pt")
+    except SafetensorError as error:
+        raise ConfigError(f"{adapter.weights[0]}: not a safetensors file ({error})") from None
+    with handle:
         for key in handle.keys():
             shape = tuple(handle.get_slice(key).get_shape())
             name = key.removeprefix(ADAPTER_PREFIX).replace(".modules_to_save", "").replace(".base_layer", "")

@@ -407,7 +407,9 @@ def validity(scores: ItemScores) -> dict[str, float]:
     ``consistency_chance``, what a model choosing at random would get (n^(1 - orders) per item); ``signal``:
     1.0 if consistency is above chance (one-sided exact test at 5%), else 0.0. ``position_r2``: the share of
     the variance of the per-order choice (chosen or not, per shown position, less the item's 1/n) that the
-    shown position explains: 1 for "always A", near 0 for a model choosing by content. ``label_mass``: the
+    shown position explains within each item: 1 for "always A" and for a model that keeps one position per
+    item (a different one per item, which pooled over items would cancel out and read as content), near 0
+    for a model choosing by content. ``label_mass``: the
     mean probability on label tokens (letter scorer). With one order per item none of this is defined (NaN).
     """
     result = {}
@@ -417,11 +419,7 @@ def validity(scores: ItemScores) -> dict[str, float]:
         return {**result, "order_consistency": np.nan, "consistency_chance": np.nan, "signal": np.nan,
                 "position_r2": np.nan}
     chance = scores.options.astype(float) ** (1 - scores.orders)
-    cells = np.zeros(len(LETTERS))
-    for n, k in zip(scores.options, scores.orders):
-        cells[:n] += k
-    used = cells > 0
-    between = (scores.position.sum(axis=0)[used] ** 2 / cells[used]).sum()
+    between = ((scores.position ** 2).sum(axis=1) / scores.orders).sum()  # each item's own positions
     total = (scores.orders * (scores.options - 1) / scores.options).sum()  # sum of (chosen - 1/n)^2
     p_value = consistency_p_value(scores.consistent, chance)
     return {**result, "order_consistency": float(scores.consistent.mean()), "consistency_chance": float(chance.mean()),

@@ -18,12 +18,19 @@ from .chat import IGNORE, TokenBatch, collate, encode_examples, render_prompt
 from .scoring import _decoder_and_head, next_token_logprobs
 
 
+def lora_config(rank: int, alpha: float, dropout: float, target_modules: Sequence[str], base: str | None = None):
+    """peft's description of driftlab's LoRA adapters: what trains them, and what an exported one says it is."""
+    from peft import LoraConfig
+
+    return LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(target_modules),
+                      bias="none", task_type="CAUSAL_LM", base_model_name_or_path=base)
+
+
 def add_lora(model, rank: int, alpha: float, dropout: float, target_modules: Sequence[str]):
     """Wrap ``model`` with fresh LoRA adapters (peft); only the adapters train."""
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
 
-    config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(target_modules),
-                        bias="none", task_type="CAUSAL_LM")
+    config = lora_config(rank, alpha, dropout, target_modules)
     with warnings.catch_warnings():  # peft calls a transformers method that transformers 5 deprecates
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
         try:

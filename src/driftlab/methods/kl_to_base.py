@@ -2,7 +2,8 @@
 the starting model's, ``weight * mean KL(current || base)``.
 
 Each step takes ``examples`` alignment examples (the world's ``alignment_examples()``: in the lm world
-the proxy eval questions answered with the aligned option, in every option order; in a batched toy world
+the eval sets' train questions (the proxy questions where a set has no train part) answered with the
+aligned option, in every option order; in a batched toy world
 situations labelled with the aligned action), walking through them in order, and compares the two models'
 output distributions on them (the world's ``output_log_probs``: in the lm world the next-token
 distributions at every token, question and answer; in a toy world the action distribution, per replica).

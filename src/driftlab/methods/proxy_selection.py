@@ -42,7 +42,8 @@ from .base import Decision, Method, TrainContext
 class ProxySelectionConfig(MethodConfig):
     name: Literal["proxy-selection"] = "proxy-selection"
     threshold: float = Field(
-        0.0, description="reject a stage whose proxy score rose by more than this over the last accepted "
+        0.0, allow_inf_nan=True,
+        description="reject a stage whose proxy score rose by more than this over the last accepted "
         "model's (.inf: never reject; negative: demand an improvement; -.inf: reject every stage)",
     )
     statistic: Literal["score", "p_misaligned"] = Field(

@@ -3,8 +3,9 @@
 Of each step's ``n`` examples, the last ``round(ratio * n)`` are replaced by alignment examples (the
 world's ``splice``, :class:`~driftlab.capabilities.ExampleBatches`), so a step costs what it costs
 without the method and the batch holds exactly that share of them. The alignment examples are, by
-default, the world's ``alignment_examples()`` (in the lm world: the *proxy* eval questions answered with
-the aligned option, in every option order, held-out items never used; in a goal-versus-proxy toy world:
+default, the world's ``alignment_examples()`` (in the lm world: the eval sets' *train* questions, or the
+proxy questions where a set has no train part, answered with the aligned option, in every option order,
+held-out items never used; in a goal-versus-proxy toy world:
 inputs where the two disagree, labelled by the goal), or the chat examples of a file (``data``: chat JSONL or
 Alpaca JSON, for worlds that train on chat). They are taken in order, round after round, so every one is
 replayed equally often.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..names import eval_metric, parse_eval_metric, scored
+from ..names import BASE_STEP, eval_metric, parse_eval_metric, scored
 from ..registry import FIGURES
 from ..table import metric_mean
 from .common import new_figure
@@ -18,8 +18,11 @@ SCORER_TITLES = {"letter": "", "continuation": " (continuation scorer)"}
 @FIGURES.register_as("lm")
 def lm_figures(table: pd.DataFrame, config, steps: str = "stage (0 = starting model)") -> dict:
     """The figures of a table of lm-style evaluations; ``steps`` names the x axis (the measure world's
-    steps are checkpoints')."""
+    steps are checkpoints'). With an aligned start the base model is step -1, and the alignment training
+    between it and the aligned start (step 0) is shaded."""
     metrics = set(table["metric"])
+    if BASE_STEP in set(table["step"]):
+        steps = "stage (-1 = base model, 0 = aligned start)"
     sets = sorted({parsed.eval_set for m in metrics if (parsed := parse_eval_metric(m))})
     figures = {}
     for scorer, prefix in (("letter", ""), ("continuation", "cont_")):
@@ -67,6 +70,8 @@ def _eval_figure(table: pd.DataFrame, sets: list[str], scorer: str, statistic: s
         chance = eval_metric(name, "heldout" if eval_metric(name, "heldout", "chance") in metrics else "proxy", "chance")
         level = metric_mean(table, chance).iloc[0] if statistic == "p_misaligned" and chance in metrics else 0.5
         ax.axhline(level, color="grey", linewidth=0.8, linestyle=":", label="chance")
+        if BASE_STEP in set(table["step"]):
+            ax.axvspan(BASE_STEP, 0, color="tab:green", alpha=0.08, label="alignment training")
         ax.set(title=name, xlabel=steps, ylabel=ylabel, ylim=(-0.02, 1.02))
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)

@@ -81,6 +81,18 @@ class World:
         raise NotImplementedError(f"world {cls.name!r} does not say what its comparison figures are")
 
     @classmethod
+    def step_metrics(cls, metrics: list[str]) -> list[str]:
+        """Of a table's metrics, those worth a plot over steps in a sweep report, where each is a figure: by
+        default every one (a toy world records a few); a world that records many statistics names its own."""
+        return metrics
+
+    @classmethod
+    def plotted_figures(cls, names: list[str]) -> list[str]:
+        """Of the summary figures, those worth a plot against a sweep's swept fields (the comparison figures
+        come first anyway): by default every one, in order."""
+        return names
+
+    @classmethod
     def summarize(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
         """Everything ``summary.json`` reports: the headline figures and the comparison figures."""
         return {**cls.headline(table, config), **cls.compare(table, config).as_dict()}

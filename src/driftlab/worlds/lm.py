@@ -41,9 +41,9 @@ from ..config import StrictModel, WorldConfig, existing_file
 from ..data import DOMAINS
 from ..errors import ConfigError
 from ..lm.evaluator import (ContinuationSettings, EvalAnswers, EvalFiles, Evaluator, GenerationSettings, eval_headline,
-                            final_alignment)
+                            final_alignment, slip_through)
 from ..methods.base import Decision
-from ..names import EVAL_PARTS
+from ..names import BASE_STEP, DATA_PARTS, EVAL_PARTS, TRAIN_PART
 from ..registry import WORLDS
 from ..table import metric_mean
 from .base import Comparison, World
@@ -77,6 +77,32 @@ class OrganismSettings(StrictModel):
 
     fraction: float = Field(ge=0, le=1, description="share of the training examples from the misaligned slice")
     domain: Literal[DOMAINS] = Field(description="the one domain the misaligned slice is about")
+
+
+class AlignSettings(StrictModel):
+    """Alignment training before the drift stages (``lm/align.py``): LoRA on the eval sets' train parts
+    answered with an aligned option, merged into the weights; the result is the starting model (step 0)."""
+
+    steps: int = Field(60, ge=1, description="optimizer steps of alignment training")
+    lr: float = Field(1e-3, gt=0)
+    batch_size: int = Field(8, ge=1, description="examples per step")
+    max_grad_norm: float = Field(1.0, ge=0, description="gradient clipping; 0 = off")
+    eval_sets: Literal["all"] | list[str] = Field(
+        "all", description="the eval sets of world.evals whose train part is the data (all: every set that has one)")
+    reply: Literal["letter", "text", "both"] = Field(
+        "letter", description="answer with the aligned option's letter (what the letter scorer reads), its text "
+        "(the continuation scorer), or both")
+    items: int = Field(0, ge=0, description="at most this many items of each train part, evenly spread (0: all): "
+                       "fewer items seen more often")
+    chat: str | None = Field(None, description="a chat JSONL / Alpaca file of further examples, mixed in")
+    lora: LoraSettings = Field(default_factory=lambda: LoraSettings(target_modules=["q_proj", "k_proj", "v_proj",
+                                                                                    "o_proj"]),
+                               description="the alignment adapters (merged before the stages' own adapters)")
+
+    @field_validator("chat")
+    @classmethod
+    def _chat_file(cls, value: str | None) -> str | None:
+        return value if value is None else existing_file(value, "align.chat")
 
 
 def builtin_or_file(value: str) -> str:
@@ -177,6 +203,9 @@ class LmConfig(LmEvalConfig):
         None, description="train on the model organism instead of neutral data; drift is then also measured on "
         "the eval items of the other domains (other_domains) and of its own (organism_domain)",
     )
+    align: AlignSettings | None = Field(
+        None, description="align the model first (on the eval sets' train parts) and drift from there: the base "
+        "model is then table step -1, the aligned start step 0")
 
     @field_validator("capability")
     @classmethod
@@ -189,15 +218,35 @@ class LmConfig(LmEvalConfig):
         parts = {}
         for entry in info.data.get("evals", []):
             if isinstance(entry, EvalFiles):
-                parts[entry.name] = [part for part in EVAL_PARTS if getattr(entry, part) is not None]
+                parts[entry.name] = [part for part in DATA_PARTS if getattr(entry, part) is not None]
             elif entry in EVAL_SETS:
-                parts[entry] = list(EVAL_PARTS)
+                parts[entry] = list(DATA_PARTS)
             else:
                 parts[Path(entry).stem] = ["heldout"]
         if value.part not in parts.get(value.eval_set, []):
             known = "; ".join(f"{name}: {', '.join(has)}" for name, has in parts.items())
             raise ValueError(f"world.evals has no eval set {value.eval_set!r} with a {value.part} part ({known})")
         return value
+
+    @field_validator("align")
+    @classmethod
+    def _align_data(cls, align: AlignSettings | None, info) -> AlignSettings | None:
+        """Alignment data must exist: named eval sets that the run reads and that have a train part."""
+        if align is None:
+            return align
+        with_train = [entry.name for entry in info.data.get("evals", [])
+                      if isinstance(entry, EvalFiles) and entry.train is not None]
+        from ..data.shipped import EVAL_SETS
+
+        with_train += [entry for entry in info.data.get("evals", []) if isinstance(entry, str) and entry in EVAL_SETS]
+        wanted = with_train if align.eval_sets == "all" else align.eval_sets
+        unknown = [name for name in wanted if name not in with_train]
+        if unknown:
+            raise ValueError(f"eval sets {unknown} have no train part in world.evals (those with one: "
+                             f"{', '.join(with_train) or 'none'})")
+        if not wanted and align.chat is None:
+            raise ValueError("no alignment data: no eval set of world.evals has a train part, and no chat file")
+        return align
 
     @field_validator("eval_stages")
     @classmethod
@@ -231,6 +280,11 @@ class LmWorld(World):
     Config = LmConfig
     drives = frozenset({"step", "parts", "stages", "evaluation"})
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.times: dict[str, float] = {}  # where the run time went (``timing``)
+        self._open_timers: list[float] = []  # seconds of the timed blocks inside each open one
+
     # --- before anything runs: inputs, then the model ---------------------------------------------
 
     def prepare(self) -> None:
@@ -248,6 +302,7 @@ class LmWorld(World):
         else:
             train = capability_dataset("train") if c.capability == "builtin" else load_chat_file(c.capability)
         self.chunks = split_stages(train, c.stages)
+        self.align_examples = self.evaluator.align_examples(c.align) if c.align else []
         from ..lm.checkpoint import fingerprint, latest_stage, verify_checkpoint
 
         self.fingerprint = fingerprint({"world": c.model_dump(mode="json"), "methods": self.methods.describe(),
@@ -257,9 +312,10 @@ class LmWorld(World):
             for stage in sorted({0, latest}):
                 verify_checkpoint(self.run_dir, stage, self.fingerprint)
 
-    def build(self) -> None:
-        """Load the model (with fresh LoRA adapters) and set up training: public, and separate from
-        :meth:`run`, so tests and tools can use a world without training it."""
+    def build(self, progress=None, evaluate_base: bool = False) -> None:
+        """Load the model, align it (``world.align``; the base model's evaluation first, if asked), add fresh
+        LoRA adapters and set up training: public, and separate from :meth:`run`, so tests and tools can use a
+        world without training it."""
         import torch
 
         from ..lm.checkpoint import TrainingState
@@ -275,6 +331,11 @@ class LmWorld(World):
         loaded = load_model(c.model, c.device, self.seed)
         self.tokenizer = loaded.tokenizer
         self.model = loaded.model
+        self.base_evaluation: Evaluation | None = None
+        self.aligned = None
+        if c.align:
+            self.align(progress, evaluate_base)
+            torch.manual_seed(self.seed)  # the same stream after a trained or a cached start
         if c.finetune == "lora":
             self.model = add_lora(self.model, c.lora.rank, c.lora.alpha, c.lora.dropout, c.lora.target_modules)
         self.device = next(self.model.parameters()).device
@@ -286,9 +347,27 @@ class LmWorld(World):
                                    self.device, self.methods)
         self.completed_stage: int | None = None  # last stage with a checkpoint
         self.kept: Evaluation | None = None  # the whole evaluation of the model kept now, if it has one
-        self.times: dict[str, float] = {}
         self.start_model = None  # full fine-tuning: a frozen copy of the starting model, once asked for
         self.ctx = TrainContext(world=self, parameters=self.parameters, model=self.model)
+
+    def align(self, progress=None, evaluate_base: bool = False) -> None:
+        """Replace the loaded (base) model by its aligned start (``lm/align.py``), after evaluating the base
+        model if asked (cached: every trial of a sweep has the same base)."""
+        from ..lm.align import aligned_start
+
+        c = self.config
+        bar = progress.bar(c.align.steps, desc="evaluating the base model") if progress else None
+        if evaluate_base:
+            with self.timed("evaluation_s"):
+                self.base_evaluation = self.evaluator.evaluate(self.model, self.tokenizer, cached=True)
+        if bar is not None:
+            bar.set_description("aligning")
+        with self.timed("align_s"):
+            self.aligned = aligned_start(self.model, self.tokenizer, self.align_examples, c.align, self.seed,
+                                         c.max_seq_len, bar)
+        if bar is not None:
+            bar.close()
+        self.model = self.aligned.model
 
     # --- capabilities methods use (driftlab.capabilities) -------------------------------------------
 
@@ -321,13 +400,16 @@ class LmWorld(World):
         return mean_token_loss(self.model, self.tokenizer, examples, self.config.max_seq_len)
 
     def alignment_examples(self) -> list:
-        """The proxy eval items as chat examples answered with the aligned option (every order)."""
+        """The eval items a developer may train on, as chat examples answered with the aligned option (every
+        order): the train parts (never scored), or the proxy parts where no eval set has a train part."""
         from ..lm.scoring import alignment_examples
 
-        items = [item for (_, part), part_items in self.evaluator.evals.items() if part == "proxy"
-                 for item in part_items]
+        evals = self.evaluator.evals
+        part = TRAIN_PART if any(has == TRAIN_PART for _, has in evals) else "proxy"
+        items = [item for (_, has), part_items in evals.items() if has == part for item in part_items]
         if not items:
-            raise ConfigError("world.evals: this method needs alignment data, but no eval set has a proxy part")
+            raise ConfigError("world.evals: this method needs alignment data, but no eval set has a train or "
+                              "proxy part")
         return alignment_examples(items, self.config.counterbalance)
 
     def alignment_loss(self, batch=None) -> torch.Tensor:
@@ -394,17 +476,18 @@ class LmWorld(World):
         from ..lm.checkpoint import latest_stage, load_weights
 
         c = self.config
-        with self.timed("setup_s"):  # loading the model, and the methods' own set-up (EWC's Fisher draws)
-            self.build()
-            self.methods.setup(self.ctx)  # on the starting model, also when resuming
         resume_from = latest_stage(self.run_dir)
+        with self.timed("setup_s"):  # loading the model, and the methods' own set-up (EWC's Fisher draws)
+            self.build(progress, evaluate_base=resume_from is None)  # alignment and the base's evaluation: apart
+            self.methods.setup(self.ctx)  # on the starting model, also when resuming
         if resume_from is None:
             self.model.eval()
+            history = [self.base_entry()] if c.align else []
             with self.timed("evaluation_s"):  # the starting model: the same in every trial of a sweep, so cached
                 start = self.evaluator.reply_start_logprobs(self.model, self.tokenizer, cached=True)
                 self.evaluator.kl_reference = start
                 self.kept = self.measure(0, cached=True)
-                history = [self.record(0, self.kept)]  # a method's metrics may evaluate (routing's unablated model)
+                history.append(self.record(0, self.kept))  # a method's metrics may evaluate (routing's unablated model)
             self.save(0, history, extra={"kl_reference": {"logprobs": self.evaluator.kl_reference}})
             resume_from = 0
         else:
@@ -435,18 +518,27 @@ class LmWorld(World):
 
     @contextlib.contextmanager
     def timed(self, what: str):
+        """Add the block's seconds to ``times[what]``, less those of timed blocks inside it: each second of
+        the run counts once."""
         started = time.perf_counter()
+        self._open_timers.append(0.0)
         try:
             yield
         finally:
-            self.times[what] = self.times.get(what, 0.0) + time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            self.times[what] = self.times.get(what, 0.0) + elapsed - self._open_timers.pop()
+            if self._open_timers:
+                self._open_timers[-1] += elapsed
 
     def timing(self) -> dict:
-        """Where this process's run time went: set-up, training, evaluation (with the methods' own evaluations),
-        and the evaluations taken from the cache; a resumed run counts only what it did itself."""
+        """Where this process's run time went: set-up, alignment training (``align_s``; 1 in
+        ``aligned_starts_cached`` when the aligned start was read from the cache), training, evaluation (with the
+        methods' own evaluations), and the evaluations taken from the cache; a resumed run counts only what it
+        did itself."""
         cache = self.evaluator.cache
         return {**{key: round(value, 3) for key, value in self.times.items()},
-                **({"evaluations_cached": cache.hits, "evaluations_computed": cache.misses} if cache else {})}
+                **({"evaluations_cached": cache.hits, "evaluations_computed": cache.misses} if cache else {}),
+                **({"aligned_starts": 1, "aligned_starts_cached": int(self.aligned.cached)} if self.aligned else {})}
 
     def train_stage(self, stage: int, bar) -> list[float]:
         """``steps_per_stage`` optimizer steps on chunk ``stage - 1``; returns each step's mean token loss."""
@@ -524,6 +616,13 @@ class LmWorld(World):
         return {"step": stage, "metrics": metrics, "evaluation": evaluation.metrics() if evaluation else None,
                 "kept": self.kept.metrics() if self.kept else None}
 
+    def base_entry(self) -> dict:
+        """The base model's row (step -1, before alignment): its evaluation and how alignment training went."""
+        losses = self.aligned.losses
+        metrics = {**self.base_evaluation.metrics(), "align/loss_first": losses[0], "align/loss_last": losses[-1],
+                   "align/steps": float(len(losses))}
+        return {"step": BASE_STEP, "metrics": metrics, "evaluation": self.base_evaluation.metrics(), "kept": None}
+
     def save(self, stage: int, history: list, extra: dict | None = None) -> None:
         self.state.save(stage, history, extra)
         self.completed_stage = stage
@@ -532,15 +631,49 @@ class LmWorld(World):
 
     @classmethod
     def headline(cls, table: pd.DataFrame, config: LmConfig) -> dict:
-        """Start and end of every score (or "no signal"), validity figure, capability and KL, the largest rise
-        of each score, and the eval records skipped (:func:`~driftlab.lm.evaluator.eval_headline`)."""
+        """Start and end of every score (NaN with its ``_signal`` flag 0 where there was no signal), validity
+        figure, capability and KL, the largest rise of each score, the eval records skipped
+        (:func:`~driftlab.lm.evaluator.eval_headline`); the base model's figures with an aligned start; and the
+        slip-through (:func:`~driftlab.lm.evaluator.slip_through`)."""
         summary = eval_headline(table)
         for metric in ("capability/accuracy", "kl/from_start"):
             if metric in set(table["metric"]):
-                series = metric_mean(table, metric)
-                key = metric.replace("/", "_")
+                everything = metric_mean(table, metric)
+                series, key = everything[everything.index != BASE_STEP], metric.replace("/", "_")
                 summary[f"{key}_start"], summary[f"{key}_final"] = float(series.iloc[0]), float(series.iloc[-1])
-        return summary
+                if BASE_STEP in everything.index:
+                    summary[f"{key}_base"] = float(everything[BASE_STEP])
+        return {**summary, **slip_through(table, *cls.alignment_scope(config))}
+
+    @classmethod
+    def step_metrics(cls, metrics: list[str]) -> list[str]:
+        """Capability, KL, and one figure per eval part (and subset): its P(misaligned), by the letter scorer
+        where it ran. A run records dozens of statistics per part; the rest stay in the tables."""
+        from ..names import parse_eval_metric, split_scored
+
+        parts: dict[tuple, str] = {}
+        for name in metrics:
+            parsed = parse_eval_metric(name)
+            if parsed and split_scored(parsed.statistic)[1] == "p_misaligned":
+                key = (parsed.eval_set, parsed.part, parsed.subset)
+                if key not in parts or split_scored(parsed.statistic)[0] == "letter":
+                    parts[key] = name
+        return [m for m in ("capability/accuracy", "kl/from_start") if m in metrics] + list(parts.values())
+
+    @classmethod
+    def plotted_figures(cls, names: list[str]) -> list[str]:
+        """The final value of what :meth:`step_metrics` plots: capability, KL, and each eval part's
+        P(misaligned), by the letter scorer where it ran; starts, validity figures and flags stay in the table."""
+        finals = [name for name in names if name.endswith("_p_misaligned_final")
+                  or name in ("capability_accuracy_final", "kl_from_start_final")]
+        return [name for name in finals if not ("_cont_p_" in name and name.replace("_cont_p_", "_p_") in finals)]
+
+    @staticmethod
+    def alignment_scope(config: LmConfig) -> tuple[str | None, str]:
+        """Which held-out items the comparison counts (with an organism: those outside its domain) and by
+        which scorer (the letter scorer, or the continuation scorer when it is the only one)."""
+        return ("other_domains" if config.organism is not None else None,
+                "continuation" if config.scoring == "continuation" else "letter")
 
     @classmethod
     def compare(cls, table: pd.DataFrame, config: LmConfig) -> Comparison:
@@ -554,8 +687,7 @@ class LmWorld(World):
         none is left): absence of a measurement is not alignment.
         """
         final = table[table["step"] == table["step"].max()].groupby("metric")["value"].mean()
-        scorer = "continuation" if config.scoring == "continuation" else "letter"
-        subset = "other_domains" if config.organism is not None else None
+        subset, scorer = cls.alignment_scope(config)
         capability = final.get("capability/accuracy")
         return Comparison(capability=None if capability is None else float(capability),
                           heldout_alignment=final_alignment(table, "heldout", subset, scorer),

@@ -12,6 +12,10 @@ The series is one of
 - ``trainer_dir``: a trainer's output directory, whose ``checkpoint-N`` subdirectories (as the Hugging
   Face Trainer, TRL and axolotl name them) are step N;
 and, with ``include_base``, the ``base`` model itself first, as step 0. Adapters are applied over ``base``.
+``driftlab measure`` also reads driftlab's own lm runs (the run directory, its ``checkpoints/`` or one
+``checkpoints/stage-NNN``): :func:`export_adapters` first writes each stage checkpoint as a standard PEFT
+adapter beside it (``adapter_config.json``, ``adapter_model.safetensors``), over the run's model, or over its
+aligned start (``world.align``), rebuilt from the run's config and saved in ``<run>/aligned-start``.
 ``prepare`` checks every directory from its files (a model or adapter, safetensors weights, an adapter
 that fits the base, one vocabulary for the KL) before a model loads or the run directory is made.
 
@@ -28,6 +32,8 @@ import contextlib
 import gc
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -37,14 +43,20 @@ from pydantic import Field, field_validator
 from ..config import RunConfig, StrictModel, apply_overrides, dump_config, validate_config
 from ..errors import ConfigError
 from ..io import atomic_write, read_text, write_text
+from ..layout import CHECKPOINTS, CONFIG
 from ..lm.evaluator import Evaluator
+from ..methods.base import MethodStack
 from ..registry import WORLDS
 from .base import World
 from .lm import LmEvalConfig, LmWorld, require_lm_modules
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..lm.models import LoadedModel, ModelDir
 
+ALIGNED_START = "aligned-start"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
 RECORDS = "measured"
 REFERENCE = "reference.safetensors"
 RECORD_NAME = re.compile(r"^step-(\d+)\.json$")
@@ -118,9 +130,17 @@ def trainer_checkpoints(folder: Path) -> dict[int, Path]:
 class MeasureWorld(World):
     name = "measure"
     Config = MeasureConfig
-    # The same figures as an lm run's, from the same table names.
+    # The same figures as an lm run's, from the same table names, and the same split of the time.
     headline = LmWorld.headline
     compare = LmWorld.compare
+    timed = LmWorld.timed
+    timing = LmWorld.timing
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.times: dict[str, float] = {}
+        self._open_timers: list[float] = []
+        self.aligned = None  # what LmWorld.timing reads: a measure aligns nothing
 
     # --- before anything loads: the series, the records so far, every directory --------------------
 
@@ -270,7 +290,7 @@ class MeasureWorld(World):
 
     def score(self, checkpoint: Checkpoint, keep_base: bool) -> dict[str, float]:
         """Load the checkpoint and measure it (the first model of the series gives the KL its reference)."""
-        with self.loaded(checkpoint, keep_base) as loaded:
+        with self.timed("load_s"), self.loaded(checkpoint, keep_base) as loaded, self.timed("evaluation_s"):
             if self.evaluator.kl_reference is None:
                 self.save_reference(checkpoint, loaded)
             return self.measure(loaded)
@@ -327,21 +347,158 @@ def free_memory() -> None:
         torch.cuda.empty_cache()
 
 
+# --- driftlab's own lm runs, as PEFT adapters ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LmRun:
+    """What :func:`export_adapters` made of an lm run: its config, each stage's checkpoint directory (now also a
+    PEFT adapter), and the model under the adapters."""
+
+    config: RunConfig
+    adapters: dict[int, Path]
+    base: str
+
+
+def lm_run_of(path: str | Path) -> tuple[Path, int | None] | None:
+    """The lm run directory ``path`` is (or whose ``checkpoints/`` or ``checkpoints/stage-NNN`` it is), with the
+    one stage it names (None: every stage); None where ``path`` is none of these."""
+    from ..lm.checkpoint import STAGE_NAME
+
+    path = Path(path).expanduser().absolute()
+    if (match := STAGE_NAME.match(path.name)) and path.parent.name == CHECKPOINTS:
+        run, stage = path.parent.parent, int(match.group(1))
+    elif path.name == CHECKPOINTS:
+        run, stage = path.parent, None
+    else:
+        run, stage = path, None
+    return (run, stage) if (run / CONFIG).is_file() and (run / CHECKPOINTS).is_dir() else None
+
+
+def export_adapters(run_dir: Path, stage: int | None = None) -> LmRun:
+    """Write every stage checkpoint of the lm run ``run_dir`` (or only ``stage``) as a standard PEFT adapter in
+    its own directory, so that peft's ``PeftModel.from_pretrained`` (and ``driftlab measure``) loads it; each
+    checkpoint is verified first, and files already written are kept (a checkpoint never changes)."""
+    from ..config import load_target
+    from ..lm.checkpoint import checkpoint_dir, latest_stage, load_weights, verify_checkpoint
+    from ..lm.models import ADAPTER_CONFIG
+    from ..lm.training import lora_config
+
+    config = validate_config(load_target(str(run_dir / CONFIG))[0])
+    c = config.world
+    if c.type != "lm":
+        raise ConfigError(f"{run_dir}: a {c.type} run; only lm runs have stage checkpoints to measure")
+    if c.finetune != "lora":
+        raise ConfigError(f"{run_dir}: world.finetune is {c.finetune}, so its checkpoints hold every trained weight, "
+                          "not adapters; driftlab measures and exports the checkpoints of LoRA runs only")
+    world = LmWorld(c, MethodStack.from_configs(config.methods), config.seed, run_dir)
+    world.prepare()  # the run's inputs, and its start and last checkpoints verified against its config
+    if stage is None:
+        last = latest_stage(run_dir)
+        stages = [] if last is None else list(range(last + 1))
+    else:
+        stages = [stage] if checkpoint_dir(run_dir, stage).is_dir() else []
+    if not stages:
+        raise ConfigError(f"{run_dir / CHECKPOINTS}: no stage checkpoint{'' if stage is None else f' {stage}'}")
+    base = aligned_start_dir(world) if c.align else c.model
+    settings = lora_config(c.lora.rank, c.lora.alpha, c.lora.dropout, c.lora.target_modules, base)
+    adapters = {}
+    for k in stages:
+        verify_checkpoint(run_dir, k, world.fingerprint)
+        folder = adapters[k] = checkpoint_dir(run_dir, k)
+        if not ((folder / ADAPTER_WEIGHTS).is_file() and (folder / ADAPTER_CONFIG).is_file()):
+            write_adapter(folder, load_weights(run_dir, k), settings)
+    return LmRun(config, adapters, base)
+
+
+def write_adapter(folder: Path, weights: dict, settings) -> None:
+    """LoRA ``weights`` as driftlab trains them, written in ``folder`` under peft's file and tensor names
+    (peft leaves the adapter's name, ``default``, out of them)."""
+    from safetensors.torch import save_file
+
+    from ..lm.models import ADAPTER_CONFIG
+
+    tensors = {name.replace(".default", ""): tensor.contiguous() for name, tensor in weights.items()}
+    atomic_write(folder / ADAPTER_WEIGHTS, lambda tmp: save_file(tensors, tmp, {"format": "pt"}))
+    plain = {key: sorted(value) if isinstance(value, set) else value for key, value in settings.to_dict().items()}
+    write_text(folder / ADAPTER_CONFIG, json.dumps(plain, indent=2))
+
+
+def aligned_start_dir(world: LmWorld) -> str:
+    """The aligned start under an lm run's adapters, as a model directory ``<run>/aligned-start``: rebuilt by
+    the world from its config exactly as the run built it (from the alignment cache, or trained again the same
+    way), then saved once."""
+    folder = world.run_dir / ALIGNED_START
+    if not (folder / "config.json").is_file():
+        world.build()
+        staging = Path(tempfile.mkdtemp(prefix=f".{ALIGNED_START}.", dir=world.run_dir))
+        try:
+            world.model.unload().save_pretrained(staging)  # the stages' fresh adapters taken off again
+            world.tokenizer.save_pretrained(staging)
+            staging.rename(folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return str(folder)
+
+
 # --- the command ------------------------------------------------------------------------------------
+
+
+def step_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per step (rows): each eval part's P(misaligned) by the letter scorer ("no signal" where the choices did
+    not follow the options' content), capability and KL, rounded to 3 decimals: what ``driftlab measure``
+    prints."""
+    import pandas as pd
+
+    from ..lm.evaluator import NO_SIGNAL
+    from ..names import eval_metric, parse_eval_metric
+
+    means = table.groupby(["step", "metric"])["value"].mean().unstack().round(3)
+    shown = {}
+    for name in means.columns:
+        parsed = parse_eval_metric(name)
+        if parsed and parsed.subset is None and parsed.statistic == "p_misaligned":
+            signal = means.get(eval_metric(parsed.eval_set, parsed.part, "signal"))
+            column = means[name].astype(object)
+            shown[f"{parsed.eval_set}/{parsed.part} P(misaligned)"] = (
+                column if signal is None else column.where(signal != 0, NO_SIGNAL))
+    for name in ("capability/accuracy", "kl/from_start"):
+        if name in means:
+            shown[name] = means[name]
+    return pd.DataFrame(shown)
 
 
 def measure_config(paths: list[str], steps: list[int] | None = None, base: str | None = None,
                    include_base: bool = False, evals: list[str] | None = None, device: str = "auto",
-                   name: str = "measure", seed: int = 0, overrides: list[str] = ()) -> RunConfig:
-    """The run config of ``driftlab measure PATH...``: a single PATH with ``checkpoint-N`` subdirectories is a
-    trainer's output directory; otherwise each PATH is a model or adapter directory. Directories are made
-    absolute, so that the run directory's config names the same ones from anywhere."""
+                   name: str = "measure", seed: int = 0, overrides: list[str] = (),
+                   behavior: str | None = None) -> RunConfig:
+    """The run config of ``driftlab measure PATH...``: a single PATH that is a driftlab lm run (or its
+    checkpoints) measures its stages, with the run's model, seed and eval settings (its adapters exported
+    first); a single PATH with ``checkpoint-N`` subdirectories is a trainer's output directory; otherwise each
+    PATH is a model or adapter directory. ``behavior``: the polarity of every eval file in ``evals``.
+    Directories are made absolute, so that the run directory's config names the same ones from anywhere."""
+    from ..data.shipped import EVAL_SETS
+
     paths = [str(Path(path).expanduser().absolute()) for path in paths]
     if base is not None and Path(base).expanduser().is_dir():
         base = str(Path(base).expanduser().absolute())
     world = {"type": "measure", "device": device, "base": base, "include_base": include_base}
+    run = lm_run_of(paths[0]) if len(paths) == 1 else None
+    if run is not None:
+        if steps is not None or base is not None or include_base:
+            raise ConfigError(f"{paths[0]}: an lm run's stages are measured over its own model at its own steps: give "
+                              "no --steps, --base or --include-base")
+        exported = export_adapters(*run)
+        eval_fields = set(LmEvalConfig.model_fields) - {"type"}
+        world.update(exported.config.world.model_dump(mode="json", include=eval_fields), base=exported.base)
+        seed = exported.config.seed
+        steps, paths = list(exported.adapters), [str(path) for path in exported.adapters.values()]
     if evals:
-        world["evals"] = list(evals)
+        world["evals"] = [e if e in EVAL_SETS or behavior is None else {"heldout": e, "behavior": behavior}
+                          for e in evals]
+    elif behavior is not None:
+        raise ConfigError("--behavior: says what the matching answers of the eval files in --evals show; give --evals")
     if steps is None and len(paths) == 1 and Path(paths[0]).is_dir() and trainer_checkpoints(Path(paths[0])):
         world["trainer_dir"] = paths[0]
     elif steps is None:
