@@ -175,3 +175,27 @@ def test_the_smollm2_sweeps_run_on_tiny_random(name, tmp_path):
     assert trials["aligned_starts_cached"].tolist() == [0] + [1] * (len(trials) - 1)
     table = pd.read_parquet(tmp_path / "out" / "metrics.parquet")
     assert BASE_STEP in set(table["step"])
+
+
+def test_slip_through_counts_accepted_intervals_where_heldout_alignment_fell():
+    """Held-out P(misaligned) 0.2, 0.3, 0.25, 0.4 after the start (the base model, step -1, more aligned still,
+    and an eval set without a signal, far less aligned, must not count): held-out alignment falls in two of
+    three intervals; a gate that rejected stages 1 and 3 leaves none of them accepted."""
+    from driftlab.lm.evaluator import slip_through
+    from driftlab.names import eval_metric
+
+    rows = []
+    heldout = {BASE_STEP: 0.1, 0: 0.2, 1: 0.3, 2: 0.25, 3: 0.4}
+    for step, p in heldout.items():
+        for name, part, value, signal in (("mini", "heldout", p, 1.0), ("mini", "proxy", 0.1, 1.0),
+                                          ("silent", "heldout", 0.9, 0.0)):
+            rows += [(0, step, eval_metric(name, part, "p_misaligned"), value),
+                     (0, step, eval_metric(name, part, "signal"), signal),
+                     (0, step, eval_metric(name, part, "items"), 10.0)]
+    table = pd.DataFrame(rows, columns=["replica", "step", "metric", "value"])
+    ungated = slip_through(table, None, "letter")
+    assert ungated == {"slip_through_stages": 2.0, "evaluated_stages": 3.0,
+                       "heldout_minus_proxy_alignment_final": pytest.approx(0.6 - 0.9)}
+    gate = pd.DataFrame([(0, step, "proxy-selection/accepted", float(step in (0, 2))) for step in range(4)],
+                        columns=table.columns)
+    assert slip_through(pd.concat([table, gate]), None, "letter")["slip_through_stages"] == 0.0

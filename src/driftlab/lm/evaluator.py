@@ -388,10 +388,10 @@ def final_alignment(table: pd.DataFrame, part: str, subset: str | None, scorer: 
 
 
 def slip_through(table: pd.DataFrame, subset: str | None, scorer: str) -> dict:
-    """The drift hypothesis in two figures, from the evaluated steps from the start on: how many *accepted*
-    stages (by proxy selection where a run has it, else every stage) left held-out alignment lower than the
-    previous evaluated step, and the final held-out minus proxy alignment (negative: the ground truth is
-    worse than the metric the developer watches)."""
+    """The drift hypothesis in two figures, over the evaluated steps from the start on: in how many intervals
+    between consecutive ones a stage was *accepted* (by proxy selection where a run has it, else every stage
+    is) and held-out alignment fell, and the final held-out minus proxy alignment (negative: the ground truth
+    is worse than the metric the developer watches)."""
     heldout = alignment_series(table, "heldout", subset, scorer)
     proxy = alignment_series(table, "proxy", None, scorer)
     steps = heldout.index[(heldout.index != BASE_STEP) & heldout.notna()]
