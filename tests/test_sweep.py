@@ -130,17 +130,23 @@ def test_failed_trials_are_recorded_and_the_rest_go_on(tmp_path, capsys):
     assert set(pd.read_parquet(out / "metrics.parquet")["trial"]) == {"lr=0.05,seed=0"}
 
 
-def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path):
-    # Trials slow enough (~0.5 s each with their plots) that the kill lands mid-sweep.
+def slow_sweep_running(tmp_path, out, finished: int):
+    """A 6-trial sweep into ``out`` in a process of its own, trials slow enough (~0.5 s each with their plots)
+    to act on it mid-sweep, returned once ``finished`` trials are complete: its file and its process."""
     path = write_sweep(tmp_path, set={"world.agents": 3000, "world.steps": 3000},
                        grid={"world.drift_prior.alpha": [0.2, 1.0]}, seeds=3)
-    out = tmp_path / "killed"
     command = [sys.executable, "-m", "driftlab.cli", "sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]
     process = subprocess.Popen(command, start_new_session=True)
     deadline = time.monotonic() + 120
-    while len(list(out.glob("trials/*/summary.json"))) < 2:
-        assert process.poll() is None and time.monotonic() < deadline, "sweep ended before it could be killed"
+    while len(list(out.glob("trials/*/summary.json"))) < finished:
+        assert process.poll() is None and time.monotonic() < deadline, "the sweep ended before its trials could be seen"
         time.sleep(0.02)
+    return path, process
+
+
+def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path):
+    out = tmp_path / "killed"
+    path, process = slow_sweep_running(tmp_path, out, finished=2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
@@ -195,15 +201,8 @@ def test_sweep_needs_a_mapping(tmp_path):
 
 
 def test_a_second_sweep_in_a_running_ones_directory_is_refused_and_a_killed_ones_lock_taken_over(tmp_path, capsys):
-    path = write_sweep(tmp_path, set={"world.agents": 3000, "world.steps": 3000},
-                       grid={"world.drift_prior.alpha": [0.2, 1.0]}, seeds=3)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "driftlab.cli", "sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]
-    process = subprocess.Popen(command, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not list(out.glob("trials/*/summary.json")):
-        assert process.poll() is None and time.monotonic() < deadline, "sweep ended before the second one started"
-        time.sleep(0.02)
+    path, process = slow_sweep_running(tmp_path, out, finished=1)
     finished = {p: p.stat().st_mtime_ns for p in out.glob("trials/*/summary.json")}
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 2
     holder = f"pid {process.pid} on host {socket.gethostname()}"
