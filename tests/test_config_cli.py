@@ -56,6 +56,9 @@ def test_unknown_preset_missing_file_and_bad_yaml(tmp_path, capsys):
     assert "unknown preset 'evolution-psot'" in error_line(capsys)
     assert main(["run", str(tmp_path / "nope.yaml")]) == 2
     assert "config file not found" in error_line(capsys)
+    (tmp_path / "runs").mkdir()
+    assert main(["run", str(tmp_path / "runs")]) == 2
+    assert "is a directory, not a config file or a preset name" in error_line(capsys)
     bad = tmp_path / "bad.yaml"
     bad.write_text("world:\n  type: evolution\n  agents: [1, 2\n")
     assert main(["run", str(bad)]) == 2
@@ -202,3 +205,13 @@ def test_a_run_whose_output_nobody_reads_still_succeeds(tmp_path, output):
     shell = subprocess.run(["bash", "-c", f"set -o pipefail; {command} {output}"], capture_output=True, text=True)
     assert shell.returncode == 0 and "Traceback" not in shell.stderr, shell.stderr
     assert (out / "summary.json").is_file()
+
+
+def test_a_directory_named_like_a_preset_does_not_shadow_it(tmp_path, monkeypatch):
+    """A run directory left in the working directory under a preset's name (``runs`` often is one) must not
+    turn ``driftlab run <preset>`` into "config file not found"."""
+    from driftlab.config import load_target
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gradient-baseline").mkdir()
+    raw, stem = load_target("gradient-baseline")
+    assert stem == "gradient-baseline" and raw["world"]["type"] == "gradient"

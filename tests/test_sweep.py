@@ -77,6 +77,20 @@ def test_a_sweep_logged_to_a_file_says_each_finished_trial(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_several_sweeps_share_one_executor_each_in_its_own_directory(tmp_path, capsys):
+    first = write_sweep(tmp_path, seeds=[1])
+    (tmp_path / "b").mkdir()
+    second = write_sweep(tmp_path / "b", name="other", seeds=[1], set={**TINY, "world.steps": 100})
+    out = tmp_path / "both"
+    assert main(["sweep", str(first), str(second), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("wrote")] == [
+        f"wrote {out / 'tiny'}", f"wrote {out / 'other'}"]
+    steps = [load_run(out / name / "trials" / "base,seed=1")[0]["step"].max() for name in ("tiny", "other")]
+    assert steps == [200, 100]  # each sweep's trials ran its own settings
+    assert main(["sweep", str(first), str(first), "--out", str(tmp_path / "twice"), "--quiet"]) == 2
+    assert "the sweep 'tiny' is named twice" in error_line(capsys)
+
+
 def test_grid_trials_tables_and_aggregates(tmp_path, capsys):
     base = tmp_path / "base.yaml"  # a base config given as a path relative to the sweep file
     base.write_text(yaml.safe_dump({"name": "from-file", "world": {"type": "evolution", **{k.split(".")[1]: v for k, v in TINY.items()}}}))

@@ -16,7 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import DriftlabError
+from .errors import ConfigError, DriftlabError
 from .io import MAX_TRIALS
 
 DEFAULT_TARGET = "evolution-post"
@@ -63,7 +63,6 @@ def _add_config_args(parser: argparse.ArgumentParser, seed: bool = True) -> None
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .config import resolve
-    from .errors import ConfigError
     from .runner import default_out_dir, execute, resume
 
     if args.resume:
@@ -152,19 +151,27 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .runner import default_out_dir
     from .sweep import TrialResources, load_sweep, run_sweeps
 
-    sweep = load_sweep(args.sweep_file, args.overrides, args.max_trials)
-    out_dir = Path(args.out) if args.out else default_out_dir(sweep.spec.name, Path("sweeps"))
+    sweeps = [load_sweep(sweep_file, args.overrides, args.max_trials) for sweep_file in args.sweep_file]
+    names = [sweep.spec.name for sweep in sweeps]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"the sweep {max(names, key=names.count)!r} is named twice")
+    if len(sweeps) == 1:
+        out_dirs = [Path(args.out) if args.out else default_out_dir(names[0], Path("sweeps"))]
+    else:  # one executor for all (no idle worker between them); each sweep its own directory under --out
+        parent = Path(args.out) if args.out else default_out_dir("+".join(names), Path("sweeps"))
+        out_dirs = [parent / name for name in names]
     resources = TrialResources(args.cpus_per_trial, args.gpus_per_trial)
-    (result,) = run_sweeps([(sweep, out_dir)], args.executor, args.workers, args.address, args.quiet,
-                           resources=resources)
-    for trial_id, status in result.statuses.items():
-        if status["status"] != "ok":
-            print(f"  failed {trial_id}: {status['error']}", file=sys.stderr)
-    print(f"wrote {result.out_dir}")
-    print(result.line())
-    if result.timing:
-        print(f"time in trials: {result.timing_line()}")
-    return 1 if result.failed else 0
+    results = run_sweeps(list(zip(sweeps, out_dirs)), args.executor, args.workers, args.address, args.quiet,
+                         resources=resources)
+    for result in results:
+        for trial_id, status in result.statuses.items():
+            if status["status"] != "ok":
+                print(f"  failed {trial_id}: {status['error']}", file=sys.stderr)
+        print(f"wrote {result.out_dir}")
+        print(result.line())
+        if result.timing:
+            print(f"time in trials: {result.timing_line()}")
+    return 1 if any(result.failed for result in results) else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -208,11 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     sweep = commands.add_parser("sweep", help="run a sweep file: a grid of config values x seeds (resumable)")
-    sweep.add_argument("sweep_file", metavar="SWEEP", type=_given,
+    sweep.add_argument("sweep_file", metavar="SWEEP", type=_given, nargs="+",
                        help="a sweep file (name, base, set, grid or points, seeds) or a built-in sweep name "
-                       "(methods-gradient)")
-    sweep.add_argument("--out", type=_given, help="sweep directory (default: sweeps/<name>-<UTC timestamp>); "
-                       "re-run with the same --out to resume")
+                       "(methods-gradient); several run on one executor and share its workers")
+    sweep.add_argument("--out", type=_given, help="sweep directory (default: sweeps/<name>-<UTC timestamp>; with "
+                       "several sweeps, the folder that holds one directory per sweep); re-run with the same --out "
+                       "to resume")
     sweep.add_argument("--executor", choices=["local", "ray"], default="local",
                        help="local: a pool of worker processes (default); ray: Ray tasks")
     sweep.add_argument("--workers", type=int, default=None,

@@ -266,10 +266,12 @@ def load_preset(name: str) -> dict:
 def load_target(target: str) -> tuple[Any, str]:
     """Plain config data from a preset name or a YAML file, and the stem that names its runs."""
     path = Path(target)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if path.is_file() or path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise ConfigError(f"config file not found: {target}")
         return _parse_yaml(read_text(path), str(path)), path.stem
+    if path.is_dir() and target not in _preset_files():  # a run directory named like a preset does not shadow it
+        raise ConfigError(f"{target} is a directory, not a config file or a preset name")
     return load_preset(target), target
 
 
