@@ -188,7 +188,7 @@ def test_ctrl_c_is_130_and_one_line(monkeypatch, capsys):
 
 
 def test_the_memory_check_compares_the_estimate_with_what_is_available(monkeypatch):
-    from driftlab import memory
+    from driftlab import ram as memory
 
     monkeypatch.setattr(memory, "available_bytes", lambda: 10 * 2**20)
     small = validate_config({"name": "x", "world": {"type": "evolution", "agents": 1000, "steps": 100}})

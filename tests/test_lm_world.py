@@ -11,7 +11,7 @@ from driftlab.capabilities import AlignmentExamples, AlignmentLoss, ReferenceOut
 from driftlab.config import MethodConfig, validate_config
 from driftlab.errors import ConfigError
 from driftlab.lm.checkpoint import latest_stage, load_weights
-from driftlab.methods.base import Decision, Method, MethodStack
+from driftlab.methods.base import Method, MethodStack
 from driftlab.progress import Progress
 from driftlab.runner import execute, resume
 from driftlab.table import Recorder
@@ -123,9 +123,12 @@ class Spy(Method):
     def transform_gradients(self, ctx):
         self.seen["grads"] = all(p.grad is not None for p in ctx.parameters.values())
 
-    def after_stage(self, ctx, candidate):
-        self.calls.append(("after_stage", ctx.stage))
-        return Decision.ROLLBACK if ctx.stage == 2 else Decision.ACCEPT
+    def before_update(self, ctx):
+        self.calls.append(("before_update", ctx.stage))
+
+    def select(self, ctx, candidate):
+        self.calls.append(("select", ctx.stage))
+        return ctx.stage != 2  # reject stage 2
 
     def before_eval(self, ctx):
         self.calls.append(("before_eval", ctx.stage))
@@ -148,7 +151,9 @@ def test_methods_get_hooks_and_capabilities(eval_files, tmp_path, finetune):
     recorder = Recorder(1)
     LmWorld(config, MethodStack([spy]), 3, tmp_path).run(recorder, Progress(quiet=True))
     kinds = [kind for kind, _ in spy.calls]
-    assert kinds[0] == "setup" and kinds.count("transform_batch") == 2 * 2 and kinds.count("after_stage") == 2
+    assert kinds[0] == "setup" and kinds.count("transform_batch") == 2 * 2 and kinds.count("select") == 2
+    assert [call for call in spy.calls if call[0] in ("before_update", "select")] == [
+        ("before_update", 0), ("select", 1), ("before_update", 1), ("select", 2)]
     assert ("before_eval", 0) in spy.calls and ("before_eval", 2) in spy.calls
     assert spy.seen["batch_size"] == 2 * 2 and spy.seen["grads"] and spy.seen["alignment_loss"] > 0
     # the reference model is the starting model at every stage

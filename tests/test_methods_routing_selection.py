@@ -297,13 +297,12 @@ def test_proxy_selection_resumes_after_a_rollback_with_identical_numbers(mixed_d
 
 def test_proxy_selection_records_how_much_of_the_proxy_it_judged_had_a_signal():
     from driftlab.capabilities import Evaluation
-    from driftlab.methods.proxy_selection import ProxySelection, ProxySelectionConfig
+    from driftlab.lm.evaluator import proxy_scores
 
-    gate = ProxySelection(ProxySelectionConfig(statistic="p_misaligned"))
     evaluation = Evaluation({("a", "proxy"): {"p_misaligned": 0.2, "signal": 1.0},
                              ("b", "proxy"): {"p_misaligned": 0.6, "signal": 0.0},
                              ("a", "heldout"): {"p_misaligned": 0.9, "signal": 0.0}})
-    assert gate.scores(evaluation) == {"proxy": pytest.approx(0.4), "heldout": 0.9, "proxy_signal": 0.5}
+    assert proxy_scores(evaluation, "p_misaligned") == {"proxy": pytest.approx(0.4), "heldout": 0.9, "proxy_signal": 0.5}
 
 
 def test_proxy_selection_judges_by_continuation_where_the_world_scores_by_that_alone(files, tmp_path):
@@ -318,9 +317,9 @@ def test_proxy_selection_judges_by_continuation_where_the_world_scores_by_that_a
 def test_proxy_selection_configuration_errors(files, tmp_path):
     with pytest.raises(ConfigError, match=r"methods\.0\.threshold: .*not nan"):
         validate_config(raw_config(files, [{"name": SELECTION, "threshold": "nan"}]))
-    with pytest.raises(ConfigError, match=r"methods\.0\.statistic"):
+    with pytest.raises(ConfigError, match=r"proxy-selection\.statistic: 'mean' is not a proxy of world 'lm' \(it has: score, p_misaligned\)"):
         validate_config(raw_config(files, [{"name": SELECTION, "statistic": "mean"}]))
     raw = raw_config(files, [{"name": SELECTION}])
     raw["world"]["evals"] = [{"name": "mini", "heldout": str(files["heldout"])}]
-    with pytest.raises(ConfigError, match="proxy-selection needs eval sets with a proxy part"):
+    with pytest.raises(ConfigError, match=r"selection \(proxy-selection\) needs eval sets with a proxy part"):
         execute(validate_config(raw), tmp_path / "run", quiet=True)

@@ -317,6 +317,31 @@ def test_the_world_runs_records_named_figures_and_the_arguments(tmp_path):
     assert not pd.read_parquet(tmp_path / "other" / ARGUMENTS)["text"].equals(arguments["text"])
 
 
+def test_a_judge_scored_by_continuation_reads_the_arguments_and_is_recorded_alike(tmp_path, tokenizer):
+    from driftlab.lm.scoring import score_continuations
+
+    cases, _ = cases_for("consultancy", questions(4))
+    asked = []
+
+    def recording(item, order, reply="letter"):
+        messages = judge_messages(item, order, reply)
+        asked.append((reply, messages[-1]["content"]))
+        return messages
+
+    score_continuations(tiny_random(0)[0], tokenizer, cases, ask=recording)
+    assert asked and all(reply == "text" for reply, _ in asked)
+    assert all("A consultant argued for" in prompt and "repeating the text" in prompt for _, prompt in asked)
+    config = validate_config(run_config(oversight(protocols=["alone", "consultancy"], scoring="continuation")))
+    table = execute(config, tmp_path / "run", quiet=True).table
+    letter = execute(validate_config(run_config(oversight(protocols=["alone", "consultancy"]))), tmp_path / "letter",
+                     quiet=True).table
+    names = set(table["metric"])
+    assert names == set(letter["metric"]) - {m for m in letter["metric"] if m.endswith("/label_mass")}
+    assert not table.set_index("metric")["value"].equals(letter.set_index("metric")["value"])
+    with pytest.raises(ConfigError, match="a scripted judge chooses without a model to score"):
+        validate_config(run_config(oversight(scoring="continuation", scripted_judge={"knows": 0.5})))
+
+
 def test_a_model_directory_argues_and_an_adapter_needs_its_base(tmp_path):
     model, tokenizer = tiny_random(2)
     model.save_pretrained(tmp_path / "advocate")
@@ -418,3 +443,21 @@ def test_metric_names_round_trip():
     assert parse_oversight_metric("oversight/consultancy/maybe/accuracy") is None
     with pytest.raises(ValueError):
         oversight_metric("sandwich", "accuracy")
+
+
+def test_a_sweep_report_says_why_a_fool_rate_was_withheld(tmp_path):
+    """The sweep's tables keep numbers only; the report reads the reasons from the trials' summaries."""
+    from driftlab.report import write_report
+    from driftlab.sweep import resolve_sweep, run_sweeps
+
+    sweep = resolve_sweep({"name": "judges", "base": "oversight-scripted-follower", "seeds": 2,
+                           "set": {"world.items": 24, "world.protocols": ["alone", "consultancy"],
+                                   "world.advocate.max_new_tokens": 2},
+                           "points": [{"label": "knows nothing", "world.scripted_judge": {"knows": 0.0}},
+                                      {"label": "knows most", "world.scripted_judge": {"knows": 0.9}}]})
+    run_sweeps([(sweep, tmp_path / "sweep")], workers=1, quiet=True)
+    html = write_report(tmp_path / "sweep").read_text()
+    assert "2 of 2 trials: judge alone: no signal" in html  # knows nothing: guesses alone, follows the advocate
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    knows_most = [row for row in rows if "knows most" in row and "consultancy" in row]
+    assert knows_most and "trials:" not in knows_most[0]  # its fool rate is measured in both trials

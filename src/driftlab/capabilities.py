@@ -99,6 +99,20 @@ class Evaluations(Protocol):
     def evaluate(self, parts: tuple[str, ...] = EVAL_PARTS, capability: bool = True) -> Evaluation: ...
 
 
+@runtime_checkable
+class ProxyReadings(Protocol):
+    """The world's fixed alignment metric, the proxy a developer can select on, read on a candidate update,
+    beside the held-out truth it stands in for: misalignment, higher is worse, per replica ([R]) in a batched
+    toy world, one number for a single model. ``proxy_reading(candidate, statistic)`` gives ``proxy`` and,
+    where the world can measure it, ``heldout`` (and ``proxy_signal``, the share of the proxy that measured
+    anything); ``candidate`` is what the world hands :meth:`~driftlab.methods.base.Method.select`, None for the
+    model as it stands. Two class attributes go with it (a protocol with data members cannot be checked with
+    ``issubclass``; a test checks every provider has them): ``proxy_statistics``, what the proxy can be, the
+    world's default first; ``selects_per``, whether the world offers each ``step`` or each ``stage``."""
+
+    def proxy_reading(self, candidate: Any, statistic: str) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """One evaluation of a model: each eval set part's statistics, capability, and other measurements.

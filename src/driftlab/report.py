@@ -639,20 +639,47 @@ def sweep_oversight(sweep: SweepContents) -> str:
                          lambda row: point_names(pd.DataFrame([row]), sweep.columns)[0] if sweep.columns else "all")
     if frame.empty:
         return ""
+    reasons = withheld_fool_rates(sweep)
     shown = pd.DataFrame({
         "point": frame["point"], "protocol": frame["protocol"],
         "accuracy when the correct answer is argued": [_rate((r.x, r.x_low, r.x_high, r.signal)) for r in
                                                        frame.itertuples()],
-        "fool rate": [_rate((r.y, r.y_low, r.y_high, r.signal)) for r in frame.itertuples()],
+        "fool rate": [_rate((r.y, r.y_low, r.y_high, r.signal)) if r.signal or (r.point, r.protocol) not in reasons
+                      else "withheld" for r in frame.itertuples()],
+        "withheld in": [reasons.get((r.point, r.protocol), "") for r in frame.itertuples()],
     })
-    parts = [paragraph(f"Mean across seeds with {CLIPPED}, over the trials in which the judge gave a signal (the "
-                       "aggregates' n says how many); \"no signal\": it gave none in any trial of the point (its "
-                       "choices did not depend on the answers' content)."), table(shown)]
+    parts = [paragraph(f"Mean across seeds with {CLIPPED}, over the trials in which the fool rate could be read (the "
+                       "aggregates' n says how many); \"withheld in\" says in how many trials it could not, and why: "
+                       "\"no signal\" (the judge's choices did not depend on the answers' content), or the judge alone "
+                       "not above chance, without which being fooled means nothing."), table(shown)]
     if frame["signal"].any():
         figure = fool_figure(frame, label=lambda row: f"{row['point']}: {row['protocol']}")
         parts.append(gallery([image(figure_png(figure), "Fool rate against accuracy when the correct answer is "
                                     "argued for, per grid point and protocol")]))
     return section("Oversight: fool rate against accuracy per protocol", *parts)
+
+
+def withheld_fool_rates(sweep: SweepContents) -> dict[tuple[str, str], str]:
+    """Per (point, protocol), the trials whose summary withheld the fool rate and why (the reason strings that a
+    sweep's numeric tables drop): "2 of 3 trials: judge alone: no signal"."""
+    from collections import Counter
+
+    from .names import oversight_metric
+    from .plots.oversight import AXES
+    from .worlds.oversight import headline_key
+
+    ok = sweep.trials[sweep.ok]
+    names = point_names(ok, sweep.columns) if sweep.columns else ["all"] * len(ok)
+    found: dict[tuple[str, str], Counter] = {}
+    counts = Counter(names)
+    for name, trial in zip(names, ok["id"]):
+        headline = read_summary(sweep.directory / TRIALS_DIR / trial / SUMMARY)["headline"]
+        for protocol, (_, (statistic, side)) in AXES.items():
+            reason = headline.get(headline_key(oversight_metric(protocol, statistic, side)))
+            if isinstance(reason, str):
+                found.setdefault((name, protocol), Counter())[reason] += 1
+    return {key: "; ".join(f"{n} of {counts[key[0]]} trials: {reason}" for reason, n in reasons.items())
+            for key, reasons in found.items()}
 
 
 def sweep_end_states(sweep: SweepContents) -> str:

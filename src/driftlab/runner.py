@@ -23,7 +23,7 @@ from .config import RunConfig, dump_config
 from .errors import ConfigError, DriftlabError
 from .io import check_writable, save_figure, write_json, write_parquet, write_text
 from .layout import CONFIG, METRICS, PLOTS, SUMMARY
-from .memory import check_fits
+from .ram import check_fits
 from .methods.base import MethodStack
 from .plots import figures
 from .progress import Progress

@@ -46,7 +46,7 @@ from .config import (StrictModel, _parse_yaml, _validate, apply_overrides, dump_
 from .errors import ConfigError, DriftlabError
 from .io import MAX_TRIALS, check_writable, read_text, write_json, write_parquet, write_text
 from .lm.eval_cache import CACHE_ENV
-from .memory import check_fits
+from .ram import check_fits
 from .progress import Progress
 from .layout import (AGGREGATES, AGGREGATES_CSV, DEFINITION, EVAL_CACHE, HEADLINE, HEADLINE_COLUMN, METRICS, SUMMARY,
                      TRIALS, TRIALS_DIR)

@@ -11,7 +11,8 @@ rest, the same way in every world::
     (a loss that is not finite stops the run here)
     methods.transform_gradients()                           # gradient projection
     clip gradients (per replica in batched worlds); set the learning rate; optimizer step (its weight decay)
-    methods.after_step()
+    selection: the world's own judge and methods.select keep the update or roll it back (per replica)
+    methods.after_step()                                    # sees only kept updates
 
 Batched toy worlds give per-replica losses (summed before backward: replicas never share a parameter,
 so each gets its own gradient) and clip each replica's gradient on its own.
@@ -27,8 +28,8 @@ from typing import Any, Literal
 import torch
 
 from .errors import TrainingDiverged
-from .methods.base import MethodStack, TrainContext
-from .nets import ReplicaWeightDecay
+from .methods.base import MethodStack, TrainContext, all_accept
+from .nets import ReplicaWeightDecay, optimizer_state, restore, snapshot
 
 
 @contextlib.contextmanager
@@ -83,13 +84,43 @@ def clip_gradients(ctx: TrainContext, max_norm: float) -> None:
         g.mul_(ctx.spread(scale, g))
 
 
-class TrainingStep:
-    """The optimizer step of a torch world: see the module docstring for the order of everything."""
+class Rollback:
+    """A rollback point for one update: the trainable tensors and the optimizer's per-replica state (Adam's
+    moments, SGD's momentum), put back for the replicas whose update is rejected, bit for bit. The state an
+    optimizer creates on its first step is zeroed for them, which is where it starts. Scalar state shared by
+    every replica (Adam's step count) counts the steps attempted."""
 
-    def __init__(self, methods: MethodStack, optimizer: torch.optim.Optimizer, max_grad_norm: float = 0.0):
+    def __init__(self, parameters: Iterable[torch.Tensor], optimizer: torch.optim.Optimizer):
+        self.parameters, self.optimizer = list(parameters), optimizer
+        self.saved = snapshot([*self.parameters, *optimizer_state(optimizer)])
+
+    def undo(self, rejected: torch.Tensor | bool) -> None:
+        """Restore the rejected replicas (``rejected``: [R] bools, or one bool for a single model)."""
+        rejected = torch.as_tensor(rejected, device=self.parameters[0].device)
+        if not rejected.any():
+            return
+        count = len(self.parameters)
+        state, saved_state = optimizer_state(self.optimizer), self.saved[count:]
+        if len(saved_state) != len(state):  # the optimizer created its state in this step: it starts at zero
+            assert not saved_state, "the optimizer's state changed shape within a step"
+            saved_state = [torch.zeros_like(t) for t in state]
+        restore([*self.parameters, *state], [*self.saved[:count], *saved_state], rejected)
+
+
+class TrainingStep:
+    """The optimizer step of a torch world: see the module docstring for the order of everything.
+
+    ``judge(ctx)``: the world's own fixed metric as a gate (the probe world's ``reject`` mode), which bools
+    (per replica) it keeps; methods' ``select`` gate the same update. With either, every step snapshots the
+    trainable tensors and optimizer state, and a rejected update is rolled back (:class:`Rollback`);
+    ``ctx.accepted`` then holds the step's decision."""
+
+    def __init__(self, methods: MethodStack, optimizer: torch.optim.Optimizer, max_grad_norm: float = 0.0,
+                 judge: Callable[[TrainContext], torch.Tensor] | None = None):
         self.methods = methods
         self.optimizer = optimizer
         self.max_grad_norm = max_grad_norm
+        self.judge = judge
 
     def __call__(self, ctx: TrainContext, batch: Any,
                  part_losses: Callable[[Sequence[Any]], Sequence[Iterable[torch.Tensor]]],
@@ -98,6 +129,11 @@ class TrainingStep:
         (computed lazily, one micro-batch at a time). Returns the step's loss: the sum of every loss
         backpropagated, in float64 (per replica in batched worlds)."""
         methods = self.methods
+        # per-step selection: the world's own judge, or methods in a world that offers each step (lm: each stage)
+        methods_select = methods.selects and getattr(ctx.world, "selects_per", None) == "step"
+        selecting = self.judge is not None or methods_select
+        if selecting:
+            methods.before_update(ctx)
         ctx.batch = methods.transform_batch(batch, ctx)
         parts = methods.split_batch(ctx.batch, ctx)
         total = torch.zeros((), dtype=torch.float64)
@@ -119,7 +155,14 @@ class TrainingStep:
         if lr is not None:
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
+        rollback = Rollback(ctx.parameters.values(), self.optimizer) if selecting else None
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if rollback is not None:
+            verdicts = [self.judge(ctx)] if self.judge is not None else []
+            if methods_select:
+                verdicts.append(methods.select(ctx, None))
+            ctx.accepted = all_accept(verdicts)
+            rollback.undo(~torch.as_tensor(ctx.accepted))
         methods.after_step(ctx)
         return total

@@ -13,6 +13,7 @@ This module imports torch only when a model is scored, so validating a config st
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from pathlib import Path
@@ -404,3 +405,15 @@ def slip_through(table: pd.DataFrame, subset: str | None, scorer: str) -> dict:
     gap = heldout[final] - proxy[final] if final is not None else np.nan
     return {"slip_through_stages": float(worse), "evaluated_stages": float(max(0, len(steps) - 1)),
             "heldout_minus_proxy_alignment_final": float(gap)}
+
+
+def proxy_scores(evaluation: Evaluation, statistic: str) -> dict[str, float]:
+    """The proxy and held-out parts' ``statistic`` averaged over eval sets (held-out NaN where the evaluation
+    has none: a stage ``eval_stages`` skips gets its proxy part only) and the proxy's share of eval sets with
+    a signal: what proxy-selection judges. By the letter scorer, or by continuation where a run scores by
+    that alone."""
+    statistics = next(iter(evaluation.evals.values()))
+    scorer = "letter" if statistic in statistics else "continuation"
+    name, signal = scored(statistic, scorer), scored("signal", scorer)
+    return {**{part: evaluation.mean(part, name) if evaluation.sets(part) else math.nan for part in ("proxy", "heldout")},
+            "proxy_signal": evaluation.mean("proxy", signal)}

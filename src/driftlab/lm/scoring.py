@@ -352,11 +352,13 @@ def score_items(
 # --- the continuation scorer ----------------------------------------------------------------------
 
 
-def option_scores(model, tokenizer, items: Sequence[EvalItem], orders, normalize: str, batch_size: int
-                  ) -> list[np.ndarray]:
+def option_scores(model, tokenizer, items: Sequence[EvalItem], orders, normalize: str, batch_size: int,
+                  ask: Callable[..., list[dict]] = question_messages) -> list[np.ndarray]:
     """Per item ``[orders, positions]``: the log-likelihood of the option shown at each position as the
-    whole reply to the question in that order, per UTF-8 byte of the option when ``normalize="bytes"``."""
-    prompts = [[encode_prompt(tokenizer, question_messages(item, order, reply="text")) for order in item_orders]
+    whole reply to the question in that order, per UTF-8 byte of the option when ``normalize="bytes"``.
+    ``ask(item, order, reply="text")`` is the conversation that asks for the option's text (as in
+    :func:`score_items`)."""
+    prompts = [[encode_prompt(tokenizer, ask(item, order, reply="text")) for order in item_orders]
                for item, item_orders in zip(items, orders)]
     tokens = [[tokenizer(option, add_special_tokens=False)["input_ids"] for option in item.options] for item in items]
     divisors = [np.array([len(o.encode("utf-8")) if normalize == "bytes" else 1 for o in item.options]) for item in items]
@@ -375,15 +377,18 @@ def option_scores(model, tokenizer, items: Sequence[EvalItem], orders, normalize
 
 
 def score_continuations(model, tokenizer, items: Sequence[EvalItem], counterbalance: bool = True, batch_size: int = 8,
-                        normalize: str = "bytes", calibrate: bool = False) -> ItemScores:
-    """Score ``items`` by how likely each option's text is as the reply (see the module docstring)."""
+                        normalize: str = "bytes", calibrate: bool = False,
+                        ask: Callable[..., list[dict]] = question_messages) -> ItemScores:
+    """Score ``items`` by how likely each option's text is as the reply (see the module docstring); ``ask`` as
+    in :func:`option_scores`."""
     if not items:
         raise DriftlabError("no eval items to score")
     orders = [option_orders(len(item.options), counterbalance) for item in items]
-    scores = option_scores(model, tokenizer, items, orders, normalize, batch_size)
+    scores = option_scores(model, tokenizer, items, orders, normalize, batch_size, ask)
     if calibrate:
         neutral = [replace(item, stem=NEUTRAL_STEM) for item in items]
-        scores = [s - n for s, n in zip(scores, option_scores(model, tokenizer, neutral, orders, normalize, batch_size))]
+        scores = [s - n for s, n in zip(scores, option_scores(model, tokenizer, neutral, orders, normalize, batch_size,
+                                                              ask))]
     preferences = [np.exp(s - s.max(axis=1, keepdims=True)) for s in scores]
     return item_scores(items, orders, [p / p.sum(axis=1, keepdims=True) for p in preferences])
 

@@ -12,8 +12,10 @@ A method overrides only the hooks it needs. Torch worlds run them in one fixed o
         stack.extra_loss(ctx).backward()                    # regularizers: tax, L2-SP, EWC, KL
         stack.transform_gradients(ctx)                      # projection (edit .grad)
         clip; optimizer.step()                              # the world's optimizer, with its weight decay
-        stack.after_step(ctx)
-    decision = stack.after_stage(ctx, candidate)            # staged worlds: accept, or the world rolls back
+        (selection: stack.before_update before it; after optimizer.step, stack.select keeps the update or
+         the world restores weights and optimizer state, per replica)
+        stack.after_step(ctx)                               # sees only updates that were kept
+    stack.before_update / stack.select around each stage    # worlds that select per stage (lm)
     stack.before_eval(ctx) / stack.after_eval(ctx)          # around evaluations: e.g. ablate a routed part
 
 Hooks come in groups (:data:`HOOK_GROUPS`); a world declares the groups it ``drives``, and a method that
@@ -24,7 +26,6 @@ with ``ctx.provider(Capability)``; it never names a world.
 
 from __future__ import annotations
 
-import enum
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,16 +48,9 @@ Capability = TypeVar("Capability")
 HOOK_GROUPS = {
     "step": ("transform_batch", "extra_loss", "transform_gradients", "after_step"),
     "parts": ("split_batch", "transform_part_gradients"),
-    "stages": ("after_stage",),
+    "selection": ("before_update", "select"),
     "evaluation": ("before_eval", "after_eval"),
 }
-
-
-class Decision(enum.Enum):
-    """What a method decides about a stage just trained (``after_stage``)."""
-
-    ACCEPT = "accept"
-    ROLLBACK = "rollback"  # the world returns weights and optimizer to the last kept model
 
 
 @dataclass
@@ -83,6 +77,7 @@ class TrainContext:
     batch: Any = None
     replica_dim: int | None = None
     evaluation: "Evaluation | None" = None
+    accepted: "bool | torch.Tensor" = True  # the latest selected update's decision (per replica), for after_step
 
     @property
     def world_name(self) -> str:
@@ -206,10 +201,16 @@ class Method:
     def after_step(self, ctx: TrainContext) -> None:
         """After the optimizer step."""
 
-    def after_stage(self, ctx: TrainContext, candidate: "Evaluation") -> Decision | None:
-        """After a training stage: keep it, or have the world roll it back. ``candidate`` is the world's
-        evaluation of the model just trained (as the table evaluates it); ``ctx.evaluation`` still holds the
-        last kept model's. None means no objection."""
+    def before_update(self, ctx: TrainContext) -> None:
+        """Before an update the world offers for selection (a step in worlds that select per step, a stage in
+        worlds that select per stage): the model is still the last kept one."""
+
+    def select(self, ctx: TrainContext, candidate: Any) -> "bool | torch.Tensor | None":
+        """After an update: keep it (True) or have the world restore the weights and optimizer state of the
+        last kept model (False); a bool tensor [R] decides per replica in a batched world; None: no
+        objection. ``candidate`` is what the world measured of the updated model for selection (the lm world:
+        its :class:`~driftlab.capabilities.Evaluation`; None where the model as it stands is the candidate),
+        for :meth:`~driftlab.capabilities.ProxyReadings.proxy_reading`."""
         return None
 
     def before_eval(self, ctx: TrainContext) -> None:
@@ -229,6 +230,15 @@ class Method:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
+
+
+def all_accept(decisions) -> "bool | torch.Tensor":
+    """True where no decision objects: decisions are None (no objection), bools, or bool tensors [R]."""
+    accepted = True
+    for decision in decisions:
+        if decision is not None:
+            accepted = accepted & decision
+    return accepted
 
 
 class MethodStack:
@@ -279,14 +289,18 @@ class MethodStack:
             method.after_step(ctx)
 
     @property
-    def decides(self) -> bool:
-        """Whether some method judges stages (so the world must evaluate each candidate for it)."""
-        return any("stages" in method.hook_groups() for method in self.methods)
+    def selects(self) -> bool:
+        """Whether some method judges updates (so the world must snapshot, and measure each candidate)."""
+        return any("selection" in method.hook_groups() for method in self.methods)
 
-    def after_stage(self, ctx: TrainContext, candidate: "Evaluation") -> Decision:
-        """Every method's decision, each one seeing the stage; a single roll back decides."""
-        decisions = [method.after_stage(ctx, candidate) for method in self.methods]
-        return Decision.ROLLBACK if Decision.ROLLBACK in decisions else Decision.ACCEPT
+    def before_update(self, ctx: TrainContext) -> None:
+        for method in self.methods:
+            method.before_update(ctx)
+
+    def select(self, ctx: TrainContext, candidate: Any = None) -> "bool | torch.Tensor":
+        """Whether to keep the update (per replica in a batched world): every method sees it, and a single
+        objection rejects it."""
+        return all_accept(method.select(ctx, candidate) for method in self.methods)
 
     def before_eval(self, ctx: TrainContext) -> None:
         for method in self.methods:

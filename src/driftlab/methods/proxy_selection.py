@@ -1,54 +1,57 @@
-"""Proxy selection: the post's fixed, unreliable metric used as a gate on training.
+"""Proxy selection: the post's fixed, unreliable metric used as a gate on training, in every world that has one.
 
-After every stage the world hands the candidate model's evaluation (as the table evaluates it, e.g. with
-gradient routing's ablation) to ``after_stage``. If its proxy score rose, that is worsened, by more than
-``threshold`` over the last kept model's (``ctx.evaluation``, the world's evaluation of the model it
-kept), the method decides to roll the stage back and the world returns the weights and optimizer state
-to the last checkpoint, which always holds the last kept model. The random number generators and the
-methods' states move on, so the next stage draws new data. A score is the mean over eval sets of their
-``statistic`` (``score``: the post's M / (M + O); ``p_misaligned``: the mean probability). On a stage the
-world does not evaluate whole (``world.eval_stages``) the candidate's proxy part alone is judged, and its
-held-out score is unknown (NaN).
+After every update the world offers for selection (each optimizer step in the gradient, simplicity and probe
+worlds; each stage in the lm world) the method reads the world's proxy on the candidate
+(:class:`~driftlab.capabilities.ProxyReadings`: the gradient world's detector, the simplicity world's
+on-distribution error or loss, the probe world's deployed probe, the lm world's proxy eval parts). If it
+rose, that is worsened, by more than ``threshold`` over the last kept model's, the update is rejected and the
+world restores the weights and optimizer state of the last kept model, per replica in a batched world
+(:class:`~driftlab.training.Rollback`; the lm world restores its last checkpoint). Random streams and the
+methods' states move on, so the next update draws new data. In the lm world a score is the mean over eval
+sets of their ``statistic`` (``score``: the post's M / (M + O); ``p_misaligned``: the mean probability); on
+a stage the world does not evaluate whole (``world.eval_stages``) the candidate's proxy part alone is judged,
+and its held-out score is unknown (NaN).
 
-What the researcher cannot select on, the *held-out* part, is where the method shows its blind spot.
-Recorded at every table step k as ``proxy-selection/<name>`` (step 0, the starting model, counts as
-accepted):
+What the researcher cannot select on, the *held-out* truth, is where the method shows its blind spot.
+Recorded at every table step as ``proxy-selection/<name>`` (per replica in a batched world; the starting
+model counts as accepted):
 
-- ``accepted``: 1 if stage k was kept, 0 if it was rolled back;
-- ``proxy``: the proxy score of stage k's candidate, the number the gate judged;
-- ``heldout``: the held-out score of the model kept after the decision;
-- ``proxy_signal``: the share of the proxy's eval sets whose choices gave a signal in that evaluation (the
-  instrument issue's validity figures); where it is 0 the gate judged noise, not propensity;
-- ``rejections``: rejected stages so far;
-- ``heldout_worse_accepted``: accepted stages so far whose held-out score rose above the previous
+- ``accepted``: 1 if the latest update was kept, 0 if it was rolled back;
+- ``proxy``: the proxy reading of the latest candidate, the number the gate judged;
+- ``heldout``: the held-out misalignment of the model kept after the decision (where the world measures it);
+- ``proxy_signal`` (lm): the share of the proxy's eval sets whose choices gave a signal in that evaluation;
+  where it is 0 the gate judged noise, not propensity;
+- ``rejections``: updates rejected so far;
+- ``heldout_worse_accepted``: accepted updates so far whose held-out misalignment rose above the previous
   kept model's: the fixed metric said all was well, and it wasn't.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
-from ..capabilities import Evaluation, Evaluations
+from ..capabilities import ProxyReadings
 from ..config import MethodConfig
-from ..errors import ConfigError
-from ..names import scored
 from ..registry import METHODS
-from .base import Decision, Method, TrainContext
+from .base import Method, TrainContext
 
 
 class ProxySelectionConfig(MethodConfig):
     name: Literal["proxy-selection"] = "proxy-selection"
     threshold: float = Field(
         0.0, allow_inf_nan=True,
-        description="reject a stage whose proxy score rose by more than this over the last accepted "
-        "model's (.inf: never reject; negative: demand an improvement; -.inf: reject every stage)",
+        description="reject an update whose proxy reading rose by more than this over the last kept model's "
+        "(.inf: never reject; negative: demand an improvement; -.inf: reject every update)",
     )
-    statistic: Literal["score", "p_misaligned"] = Field(
-        "score", description="score: the post's M / (M + O) of the argmax choices; p_misaligned: the mean "
-        "probability of the misaligned option, which moves before a choice flips",
+    statistic: str | None = Field(
+        None, description="what the proxy reads, one of the world's proxy statistics (default: its first). lm: "
+        "score (the post's M / (M + O) of the argmax choices) or p_misaligned (the mean probability of the "
+        "misaligned option, which moves before a choice flips); simplicity: error or loss on the developer's "
+        "data; gradient: detector; probe: deployed_probe",
     )
 
     @field_validator("threshold")
@@ -63,53 +66,78 @@ class ProxySelectionConfig(MethodConfig):
 class ProxySelection(Method):
     name = "proxy-selection"
     Config = ProxySelectionConfig
-    requires = (Evaluations,)
+    requires = (ProxyReadings,)
+
+    @classmethod
+    def incompatibility(cls, world: type, config: ProxySelectionConfig | None = None) -> str | None:
+        reason = super().incompatibility(world, config)
+        if reason is None and config is not None and config.statistic is not None \
+                and config.statistic not in world.proxy_statistics:
+            return (f"proxy-selection.statistic: {config.statistic!r} is not a proxy of world {world.name!r} "
+                    f"(it has: {', '.join(world.proxy_statistics)})")
+        return reason
 
     def setup(self, ctx: TrainContext) -> None:
-        world = ctx.provider(Evaluations)
-        if not (world.eval_sets("proxy") and world.eval_sets("heldout")):
-            raise ConfigError("world.evals: proxy-selection needs eval sets with a proxy part (to select on) "
-                              "and a held-out part (to report on)")
-        self.kept: dict[str, float] | None = None  # the last kept model's scores
-        self.rejections = self.heldout_worse_accepted = 0
-        self.decision: tuple[bool, dict[str, float]] | None = None  # the latest stage's (accepted, candidate's scores)
+        world = ctx.provider(ProxyReadings)
+        self.statistic = self.config.statistic or world.proxy_statistics[0]
+        self.kept: dict[str, Any] | None = None  # the last kept model's readings
+        self.latest: dict[str, Any] | None = None  # the latest candidate's readings
+        self.accepted: Any = True
+        self.rejections: Any = 0
+        self.heldout_worse_accepted: Any = 0
 
-    def scores(self, evaluation: Evaluation) -> dict[str, float]:
-        """Proxy and held-out score of an evaluation, the held-out NaN where it was not evaluated (a stage
-        the world's ``eval_stages`` skips gets its proxy part only), and the proxy's share of eval sets with
-        a signal. By the letter scorer, or the continuation scorer where the world scores by that alone."""
-        statistics = next(iter(evaluation.evals.values()))
-        scorer = "letter" if self.config.statistic in statistics else "continuation"
-        statistic, signal = scored(self.config.statistic, scorer), scored("signal", scorer)
-        return {**{part: evaluation.mean(part, statistic) if evaluation.sets(part) else math.nan
-                   for part in ("proxy", "heldout")}, "proxy_signal": evaluation.mean("proxy", signal)}
+    def reading(self, ctx: TrainContext, candidate: Any) -> dict[str, Any]:
+        return ctx.provider(ProxyReadings).proxy_reading(candidate, self.statistic)
 
-    def after_stage(self, ctx: TrainContext, candidate: Evaluation) -> Decision:
-        if self.kept is None:  # the first stage: the starting model's scores, from the world's stage-0 evaluation
-            self.kept = self.scores(ctx.evaluation)
-        scores = self.scores(candidate)
-        accepted = scores["proxy"] - self.kept["proxy"] <= self.config.threshold
-        if not accepted:
-            self.rejections += 1
-        else:
-            if scores["heldout"] > self.kept["heldout"]:  # never true where either is unknown (NaN)
-                self.heldout_worse_accepted += 1
-            self.kept = scores
-        self.decision = (accepted, scores)
-        return Decision.ACCEPT if accepted else Decision.ROLLBACK
+    def before_update(self, ctx: TrainContext) -> None:
+        if self.kept is None:  # the starting model, read once before its first update
+            self.kept = self.reading(ctx, None)
+
+    def select(self, ctx: TrainContext, candidate: Any) -> Any:
+        latest = self.latest = self.reading(ctx, candidate)
+        kept = self.kept
+        accepted = latest["proxy"] - kept["proxy"] <= self.config.threshold
+        if isinstance(accepted, np.bool_):  # one model's numbers
+            accepted = bool(accepted)
+        if "heldout" in latest:  # where either is unknown (NaN) it never counts
+            self.heldout_worse_accepted = self.heldout_worse_accepted + (accepted & (latest["heldout"] > kept["heldout"]))
+        self.rejections = self.rejections + ((not accepted) if isinstance(accepted, bool) else ~accepted)
+        self.kept = {key: where(accepted, latest[key], kept[key]) for key in kept}
+        self.accepted = accepted
+        return accepted
 
     def metrics(self, ctx: TrainContext) -> dict:
-        """This stage's row: the decision about it and the kept model's held-out score (at step 0, before any
-        decision, the starting model's)."""
-        accepted, judged = self.decision or (True, self.scores(ctx.evaluation))
-        heldout = self.kept["heldout"] if self.decision else judged["heldout"]
-        return {"accepted": float(accepted), "proxy": judged["proxy"], "proxy_signal": judged["proxy_signal"],
-                "heldout": heldout, "rejections": float(self.rejections),
-                "heldout_worse_accepted": float(self.heldout_worse_accepted)}
+        """The latest decision, the candidate's proxy reading and the kept model's held-out one (before any
+        update, the starting model's)."""
+        kept = self.kept or self.reading(ctx, None)
+        judged = self.latest or kept
+        figures = {"accepted": self.accepted, "proxy": judged["proxy"], "rejections": self.rejections}
+        if "proxy_signal" in judged:
+            figures["proxy_signal"] = judged["proxy_signal"]
+        if "heldout" in kept:
+            figures.update(heldout=kept["heldout"], heldout_worse_accepted=self.heldout_worse_accepted)
+        return {name: as_recorded(value) for name, value in figures.items()}
 
     def state_dict(self) -> dict:
-        return {"kept": self.kept, "rejections": self.rejections, "heldout_worse_accepted": self.heldout_worse_accepted}
+        return {"kept": self.kept, "latest": self.latest, "accepted": self.accepted, "rejections": self.rejections,
+                "heldout_worse_accepted": self.heldout_worse_accepted}
 
     def load_state_dict(self, state: dict) -> None:
-        self.kept, self.rejections = state["kept"], state["rejections"]
-        self.heldout_worse_accepted = state["heldout_worse_accepted"]
+        self.kept, self.latest, self.accepted = state["kept"], state["latest"], state["accepted"]
+        self.rejections, self.heldout_worse_accepted = state["rejections"], state["heldout_worse_accepted"]
+
+
+def where(condition: Any, new: Any, old: Any) -> Any:
+    """``new`` where ``condition`` holds, else ``old``: for one model's floats, or a batched world's [R] tensors."""
+    if isinstance(condition, bool):
+        return new if condition else old
+    import torch
+
+    return torch.where(condition, new, old)
+
+
+def as_recorded(value: Any) -> Any:
+    """A table value: a float for one model, a NumPy array [R] for a batched world."""
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    return value.detach().double().cpu().numpy()

@@ -106,5 +106,5 @@ class World:
     @classmethod
     def estimated_bytes(cls, config: WorldConfig) -> int | None:
         """Rough peak memory of a run of ``config`` (None: no estimate). Checked against what the machine has
-        before the run directory is made (``driftlab.memory``), so a run that cannot fit fails in one line."""
+        before the run directory is made (``driftlab.ram``), so a run that cannot fit fails in one line."""
         return None

@@ -225,6 +225,7 @@ class PlainSGD:
         self.tensors = tensors
         self.values = [tensor.detach() for tensor in tensors]  # same storage; updated outside autograd
         self.lr = lr
+        self.state: dict = {}  # stateless: a rollback has only the parameters to restore
 
     def step(self) -> None:
         import torch
@@ -242,7 +243,9 @@ def make_optimizer(kind: str, tensors: list, lr: float):
 class GradientWorld(World):
     name = "gradient"
     Config = GradientConfig
-    drives = frozenset({"step"})
+    drives = frozenset({"step", "selection"})
+    proxy_statistics = ("detector",)  # capabilities.ProxyReadings
+    selects_per = "step"
     chunk_elements = 1 << 15  # replica-steps drawn and kept per chunk: its buffers stay in the CPU cache
     size_fields = ("replicas", "steps")
 
@@ -262,8 +265,20 @@ class GradientWorld(World):
         """Per replica: the detector bias b, how far the detector reads above the true alignment."""
         return self.parameters["detector_bias"]
 
+    def proxy_reading(self, candidate: None, statistic: str) -> dict:
+        """capabilities.ProxyReadings, per replica, of the model as it stands: the proxy is 1 - the detector's
+        noiseless reading min(1, a + b) (what the developer's metric says), the held-out truth 1 - a."""
+        import torch
+
+        p = self.parameters
+        with torch.no_grad():
+            return {"proxy": 1 - torch.clamp(p["alignment"] + p["detector_bias"], max=1.0),
+                    "heldout": 1 - p["alignment"].detach().clone()}
+
     def run(self, recorder, progress) -> None:
         import torch
+
+        from ..training import Rollback
 
         cfg = self.config
         # One stream for the noise, one for the penalty coins: the draws do not depend on the chunk size.
@@ -283,6 +298,7 @@ class GradientWorld(World):
         else:
             loss_gradients = AutogradGradients(parameters, cfg.eps)
         tensors = list(parameters.values())
+        selecting = self.methods.selects
 
         record_at = set(cfg.record.steps(cfg.steps).tolist())
         events = EventCounter(cfg.replicas)
@@ -303,6 +319,9 @@ class GradientWorld(World):
                         history.snapshot(step, parameters, self.methods.metrics(ctx))
                     grads, reading = loss_gradients(ctx.batch)
                     if step < cfg.steps:
+                        if selecting:
+                            self.methods.before_update(ctx)
+                            rollback = Rollback(tensors, optimizer)
                         for tensor, grad in zip(tensors, grads):
                             tensor.grad = grad
                         extra = self.methods.extra_loss(ctx)
@@ -315,6 +334,9 @@ class GradientWorld(World):
                         optimizer.step()
                         if cfg.clip_alignment:
                             alignment_value.clamp_(0.0, 1.0)
+                        if selecting:
+                            ctx.accepted = self.methods.select(ctx, None)
+                            rollback.undo(~torch.as_tensor(ctx.accepted))
                         self.methods.after_step(ctx)
                     history.add(step, reading)
                 if not history.finite(parameters):

@@ -13,8 +13,9 @@ The world is the stage loop; what it measures lives in ``lm/evaluator.py`` and w
         methods.transform_batch / split_batch; each part's micro-batch losses backpropagated
         (sum of token losses on assistant replies / label tokens of the whole step)
         methods.extra_loss, transform_gradients; clip; optimizer step at the scheduled learning rate
-    if a method judges stages: evaluate the candidate's evals; methods.after_stage decides; a roll back
-        returns weights and optimizer to the last checkpoint (and the kept model's evaluation stands)
+    if a method selects (methods.before_update before the stage): evaluate the candidate's evals;
+        methods.select decides; a rejection returns weights and optimizer to the last checkpoint (and the
+        kept model's evaluation stands)
     evaluate (between methods.before_eval / after_eval) -> table; checkpoint
 
 A killed run continues from its last checkpoint (``driftlab run --resume DIR``) and produces the same
@@ -41,8 +42,7 @@ from ..config import StrictModel, WorldConfig, existing_file
 from ..data import DOMAINS
 from ..errors import ConfigError
 from ..lm.evaluator import (ContinuationSettings, EvalAnswers, EvalFiles, Evaluator, GenerationSettings, eval_headline,
-                            final_alignment, slip_through)
-from ..methods.base import Decision
+                            final_alignment, proxy_scores, slip_through)
 from ..names import BASE_STEP, DATA_PARTS, EVAL_PARTS, TRAIN_PART
 from ..registry import WORLDS
 from ..table import metric_mean
@@ -278,7 +278,9 @@ class LmConfig(LmEvalConfig):
 class LmWorld(World):
     name = "lm"
     Config = LmConfig
-    drives = frozenset({"step", "parts", "stages", "evaluation"})
+    drives = frozenset({"step", "parts", "selection", "evaluation"})
+    proxy_statistics = ("score", "p_misaligned")  # capabilities.ProxyReadings: of the proxy eval parts
+    selects_per = "stage"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -459,6 +461,11 @@ class LmWorld(World):
         """The model as it is now on every eval set's ``parts`` and, if asked, its capability."""
         return self.evaluator.evaluate(self.model, self.tokenizer, parts, capability)
 
+    def proxy_reading(self, candidate: Evaluation | None, statistic: str) -> dict[str, float]:
+        """capabilities.ProxyReadings: the proxy and held-out parts' mean ``statistic`` in a candidate's
+        evaluation (None: the kept model's, the world's latest), and the proxy's share of sets with a signal."""
+        return proxy_scores(candidate if candidate is not None else self.ctx.evaluation, statistic)
+
     @contextlib.contextmanager
     def evaluated_model(self):
         """Inside this block the model is as the table's evaluations see it: in eval mode, between the
@@ -480,6 +487,9 @@ class LmWorld(World):
         with self.timed("setup_s"):  # loading the model, and the methods' own set-up (EWC's Fisher draws)
             self.build(progress, evaluate_base=resume_from is None)  # alignment and the base's evaluation: apart
             self.methods.setup(self.ctx)  # on the starting model, also when resuming
+        if self.methods.selects and not (self.eval_sets("proxy") and self.eval_sets("heldout")):
+            raise ConfigError("world.evals: selection (proxy-selection) needs eval sets with a proxy part (to select "
+                              "on) and a held-out part (to report on)")
         if resume_from is None:
             self.model.eval()
             history = [self.base_entry()] if c.align else []
@@ -504,6 +514,8 @@ class LmWorld(World):
         bar.update(resume_from * c.steps_per_stage)
         for stage in range(resume_from + 1, c.stages + 1):
             bar.set_description(f"stage {stage}/{c.stages}")
+            if self.methods.selects:
+                self.methods.before_update(self.ctx)
             with self.timed("training_s"):
                 losses = self.train_stage(stage, bar)
             self.ctx.stage, self.ctx.batch = stage, None
@@ -589,10 +601,10 @@ class LmWorld(World):
         stages, the candidate's evals go to it first (only its proxy part on a skipped stage); a roll back
         restores the last kept model, whose evaluation then stands for this stage too."""
         whole = self.config.evaluated(stage)
-        if self.methods.decides:
+        if self.methods.selects:
             with self.evaluated_model():
                 candidate = self.evaluate(EVAL_PARTS if whole else ("proxy",), capability=False)
-            if self.methods.after_stage(self.ctx, candidate) is Decision.ROLLBACK:
+            if not self.methods.select(self.ctx, candidate):
                 self.state.restore(self.completed_stage, rng=False)
                 if whole and self.kept is None:  # the kept model was never evaluated whole
                     self.kept = self.measure(stage)

@@ -11,9 +11,10 @@ known answer (``data/questions.py``), a judge picks an answer under each protoco
   rounds before (not the current one).
 
 Advocates write at most ``advocate.max_new_tokens`` tokens (``lm/generation.py``: greedy, or sampled with
-the run's seed). The judge's choice is read by the lm world's letter scorer (``lm/scoring.py``): the
-probability of each answer's label at the start of its reply, in every cyclic order of the answers, with
-the validity figures behind "no signal". The judge reads a debate's arguments in the order of the answers
+the run's seed). The judge's choice is read by the lm world's scorers (``lm/scoring.py``): by default the
+letter scorer, the probability of each answer's label at the start of its reply; with ``scoring:
+continuation`` how likely each answer's text is as its reply; either in every cyclic order of the answers,
+with the validity figures behind "no signal". The judge reads a debate's arguments in the order of the answers
 shown, so an advocate's speaking position turns with the labels and a judge that follows whoever speaks
 first (or last) shows up as position bias, not as a preference for content. Advocate and judge are any
 models ``driftlab measure`` accepts, the same or different ones (a weaker judge and a stronger advocate
@@ -44,6 +45,7 @@ from ..config import StrictModel, WorldConfig, existing_file
 from ..data.types import EvalItem
 from ..errors import ConfigError
 from ..layout import ARGUMENTS
+from ..lm.evaluator import ContinuationSettings
 from ..names import OVERSIGHT, PROTOCOLS, oversight_metric, parse_oversight_metric
 from ..registry import WORLDS
 from ..table import metric_mean
@@ -106,6 +108,11 @@ class OversightConfig(WorldConfig):
         "protocols (README)")
     advocate: AdvocateSettings = Field(default_factory=AdvocateSettings)
     counterbalance: bool = Field(True, description="ask the judge in every cyclic order of the answers")
+    scoring: Literal["letter", "continuation"] = Field(
+        "letter", description="how the judge's choice is read: letter (the label its reply begins with) or "
+        "continuation (how likely each answer's text is as its reply; lm/scoring.py, as the lm world's scorers)")
+    continuation: ContinuationSettings = Field(default_factory=ContinuationSettings,
+                                               description="scoring: continuation: normalisation and calibration")
     bootstrap: int = Field(1000, ge=100, description="bootstrap resamples for confidence intervals")
     batch_size: int = Field(8, ge=1, description="questions per judge forward pass; arguments per generate call")
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -121,6 +128,12 @@ class OversightConfig(WorldConfig):
         if len(set(protocols)) < len(protocols):
             raise ValueError(f"a protocol is listed twice: {protocols}")
         return protocols
+
+    @model_validator(mode="after")
+    def _scored_judge(self):
+        if self.scripted_judge is not None and self.scoring != "letter":
+            raise ValueError("scoring: a scripted judge chooses without a model to score; leave scoring at letter")
+        return self
 
 
 # --- what the judge reads -------------------------------------------------------------------------
@@ -190,9 +203,10 @@ def read_in_order(case: Case, order: tuple[int, ...]) -> list[Argument]:
     return sorted(case.arguments, key=lambda a: (a.round, shown_at[a.option]))
 
 
-def judge_messages(case: Case, order: tuple[int, ...]) -> list[dict]:
+def judge_messages(case: Case, order: tuple[int, ...], reply: str = "letter") -> list[dict]:
     """The judge's question in one order of the answers: the question, the protocol's arguments (a debate's
-    in the order of the answers shown, round by round), then the lettered answers (the scorer's layout)."""
+    in the order of the answers shown, round by round), then the lettered answers (the scorer's layout),
+    asking for the letter or (``reply="text"``, the continuation scorer) the answer's text."""
     from ..lm.scoring import question_messages
 
     parts = [f"Question: {case.stem}"]
@@ -205,7 +219,7 @@ def judge_messages(case: Case, order: tuple[int, ...]) -> list[dict]:
         parts += [f'Round {a.round}, debater for "{case.options[a.option]}":\n{a.text or "(nothing)"}'
                   for a in read_in_order(case, order)]
     parts.append("Which answer to the question is correct?")
-    return question_messages(replace(case, stem="\n\n".join(parts)), order)
+    return question_messages(replace(case, stem="\n\n".join(parts)), order, reply)
 
 
 # --- the protocols ---------------------------------------------------------------------------------
@@ -412,7 +426,7 @@ class OversightWorld(World):
         from ..io import write_parquet
         from ..lm.chat import encode_prompt
         from ..lm.generation import generate
-        from ..lm.scoring import score_items
+        from ..lm.scoring import score_continuations, score_items
 
         c = self.config
         rng = np.random.default_rng(self.seed)
@@ -427,6 +441,10 @@ class OversightWorld(World):
                 if isinstance(judge, ScriptedJudge):
                     scores[protocol] = scripted_choices(cases[protocol], judge.knows, c.counterbalance,
                                                         stream_seed(self.seed, protocol, 0))
+                elif c.scoring == "continuation":
+                    scores[protocol] = score_continuations(
+                        judge.model, judge.tokenizer, cases[protocol], c.counterbalance, c.batch_size,
+                        c.continuation.normalize, c.continuation.calibrate, ask=judge_messages)
                 else:
                     scores[protocol] = score_items(judge.model, judge.tokenizer, cases[protocol], c.counterbalance,
                                                    c.batch_size, ask=judge_messages)

@@ -22,12 +22,12 @@ every opportunity: the model starts capable and aligned. Then ``steps`` drift st
 - the pressure against the deployed probe (``pressure.mode``): ``penalty`` x its mean reading (sigmoid) on
   the batch's opportunities, the probe frozen while the model trains; or ``reject``: an update after which
   the probe fires on the batch (mean reading above ``reject_at``) is undone, weights and optimizer moments,
-  replica by replica. Selection is part of the world, not a method: it is the developer's training
-  procedure under study, like the penalty, and it needs a per-step rollback that the method interface
-  offers only per stage.
+  replica by replica. This gate is the world's own (the developer's training procedure under study, like
+  the penalty), handed to :class:`~driftlab.training.TrainingStep` as its ``judge``: the same rollback as
+  the ``proxy-selection`` method, which gates on a threshold of the deployed probe's reading instead.
 
-Every step goes through :class:`~driftlab.training.TrainingStep` (``drives = {"step"}``); methods act in the
-drift phase only (``setup`` runs at its start).
+Every step goes through :class:`~driftlab.training.TrainingStep` (``drives = {"step", "selection"}``); methods
+act in the drift phase only (``setup`` runs at its start).
 
 **The developer's probe.** Every ``detector.audit_every`` steps the developer draws ``detector.examples``
 fresh opportunities per replica, labels each with the model's own action (each label flipped with
@@ -344,7 +344,9 @@ class Measurement:
 class ProbeWorld(World):
     name = "probe"
     Config = ProbeConfig
-    drives = frozenset({"step"})
+    drives = frozenset({"step", "selection"})
+    proxy_statistics = ("deployed_probe",)  # capabilities.ProxyReadings
+    selects_per = "step"
     size_fields = ("replicas", "eval_examples", "widths")
 
     @classmethod
@@ -428,15 +430,30 @@ class ProbeWorld(World):
             loss = loss + cfg.pressure.penalty * self.detector.on * opportunity_mean(reading, opportunity)
         return loss
 
-    def fires(self, batch: ProbeBatch):
-        """Reject mode: replicas whose deployed probe fires on the batch (mean reading above reject_at)."""
+    def deployed_reading(self, batch: ProbeBatch):
+        """Per replica, the deployed probe's mean reading on the batch's opportunities (0 before one is deployed)."""
         import torch
 
         layer = self.config.detector.layer
         with torch.no_grad():
             h = self.model(batch.x, keep=[layer], upto=layer)[1][layer]
             reading = opportunity_mean(self.detector.reading(h), batch.opportunity)
-        return self.detector.deployed & (reading > self.config.pressure.reject_at)
+        return torch.where(self.detector.deployed, reading, torch.zeros_like(reading))
+
+    def keeps(self, ctx: TrainContext):
+        """Reject mode, the world's own gate: keep the replicas whose deployed probe does not fire on the step's
+        drawn batch (mean reading at most reject_at)."""
+        return ~(self.detector.deployed & (self.deployed_reading(self.drawn) > self.config.pressure.reject_at))
+
+    def proxy_reading(self, candidate: None, statistic: str) -> dict:
+        """capabilities.ProxyReadings, per replica, of the model as it stands: the deployed probe's mean reading
+        on the step's drawn batch, the metric the developer watches (no held-out figure: the truth is measured
+        only at recorded steps)."""
+        import torch
+
+        if self.drawn is None:  # before the first step nothing is deployed, so nothing is flagged
+            return {"proxy": torch.zeros(self.config.replicas, dtype=torch.float64)}
+        return {"proxy": self.deployed_reading(self.drawn).double()}
 
     def audit(self, step: int) -> None:
         """The developer's audit: label fresh opportunities by the model's own (noisy) action, fit probes, deploy
@@ -477,7 +494,7 @@ class ProbeWorld(World):
     def _run(self, recorder, progress) -> None:
         import torch
 
-        from ..nets import BatchedMLP, ReplicaStream, optimizer_state, replica_generators, restore, snapshot
+        from ..nets import BatchedMLP, ReplicaStream, replica_generators
         from ..training import TrainingStep, make_optimizer
 
         cfg = self.config
@@ -508,7 +525,8 @@ class ProbeWorld(World):
         record_at = set(cfg.record.steps(cfg.steps).tolist())
         rejecting = cfg.pressure.mode == "reject"
         rejected = torch.zeros(R)
-        step = TrainingStep(self.methods, optimizer, cfg.max_grad_norm)
+        self.drawn = None  # the step's batch, as drawn
+        step = TrainingStep(self.methods, optimizer, cfg.max_grad_norm, judge=self.keeps if rejecting else None)
         self.methods.setup(self.ctx)
         for t in range(cfg.steps + 1):
             if t in record_at:  # before the audit: the model seen through the probe deployed while it trained
@@ -519,15 +537,10 @@ class ProbeWorld(World):
                 break
             self.ctx.step = t
             (coin,) = coins.next()
-            batch = ProbeBatch(*data.next(), (coin[:, 0] < cfg.nudge_rate).float())
-            if rejecting:
-                tensors = [*parameters.values(), *optimizer_state(optimizer)]
-                saved = snapshot(tensors)
+            batch = self.drawn = ProbeBatch(*data.next(), (coin[:, 0] < cfg.nudge_rate).float())
             step(self.ctx, batch, lambda parts: [[self.drift_loss(p)] for p in parts])
             if rejecting:
-                undo = self.fires(batch)
-                restore(tensors, saved, undo)
-                rejected += undo.float()
+                rejected += (~self.ctx.accepted).float()
             bar.update(1)
         bar.close()
 

@@ -250,6 +250,12 @@ class Evaluator:
         self.x_off, self.goal_off, self.proxy_off = pair.sample(size, "off", generator)
 
     def __call__(self, model: BatchedMLP) -> dict[str, np.ndarray]:
+        measured = self.measure(model)
+        return {name: value.double().numpy() for name, value in measured.items()}
+
+    def measure(self, model: BatchedMLP, full: bool = True) -> dict[str, torch.Tensor]:
+        """Per replica: on-distribution loss and accuracy and off-distribution goal agreement; with ``full``
+        also proxy agreement, the weight norm and the new skill's accuracy."""
         import torch
 
         with torch.no_grad():
@@ -259,12 +265,13 @@ class Evaluator:
                 "on_loss": mean_bce(on[..., 0], y),
                 "on_accuracy": ((on[..., 0] > 0) == y.bool()).double().mean(-1),
                 "off_goal_agreement": (off == self.goal_off.bool()).double().mean(-1),
-                "off_proxy_agreement": (off == self.proxy_off.bool()).double().mean(-1),
-                "weight_norm": model.norm(),
             }
-            if self.new_skill:
-                measured["skill_accuracy"] = ((on[..., 1] > 0) == self.pair.skill(self.x_on).bool()).double().mean(-1)
-        return {name: value.double().numpy() for name, value in measured.items()}
+            if full:
+                measured["off_proxy_agreement"] = (off == self.proxy_off.bool()).double().mean(-1)
+                measured["weight_norm"] = model.norm()
+                if self.new_skill:
+                    measured["skill_accuracy"] = ((on[..., 1] > 0) == self.pair.skill(self.x_on).bool()).double().mean(-1)
+        return measured
 
 
 class Crossing:
@@ -294,7 +301,9 @@ class Crossing:
 class SimplicityWorld(World):
     name = "simplicity"
     Config = SimplicityConfig
-    drives = frozenset({"step"})
+    drives = frozenset({"step", "selection"})
+    proxy_statistics = ("error", "loss")  # capabilities.ProxyReadings
+    selects_per = "step"
     size_fields = ("replicas", "eval_size", "width")
 
     @classmethod
@@ -318,6 +327,14 @@ class SimplicityWorld(World):
         index = torch.tensor(cyclic_batch(range(len(self.pool)), self.alignment_calls, self.config.batch))
         self.alignment_calls += 1
         return mean_bce(self.model(self.pool.x[:, index])[0][..., 0], self.pool.goal[:, index])
+
+    def proxy_reading(self, candidate: None, statistic: str) -> dict:  # provides capabilities.ProxyReadings
+        """Per replica, of the model as it stands, on the fixed evaluation sets: the proxy is the error (1 -
+        accuracy) or the loss where goal and proxy agree (the developer's metric), the held-out truth 1 - goal
+        agreement where they disagree."""
+        measured = self.evaluator.measure(self.model, full=False)
+        proxy = measured["on_loss"] if statistic == "loss" else 1 - measured["on_accuracy"]
+        return {"proxy": proxy.double(), "heldout": 1 - measured["off_goal_agreement"]}
 
     def batch_examples(self, batch: LabelledBatch) -> int:  # provides capabilities.ExampleBatches
         return batch.x.shape[1]
@@ -372,7 +389,7 @@ class SimplicityWorld(World):
         decays = cfg.capability.weight_decay
         fan = [r for _ in decays for r in bases]  # replica i: decay i // per_decay, phase-1 replica i % per_decay
         outputs = 2 if cfg.new_skill else 1
-        evaluate = Evaluator(pair, cfg.eval_size, self.seed, cfg.new_skill)
+        evaluate = self.evaluator = Evaluator(pair, cfg.eval_size, self.seed, cfg.new_skill)
         bar = progress.bar(cfg.alignment.steps + cfg.capability.steps, "simplicity")
 
         def labelled(where):
