@@ -26,8 +26,10 @@ from driftlab.lm.evaluator import Evaluator
 from driftlab.lm.tiny import tiny_random
 from driftlab.lm.training import add_lora
 from driftlab.runner import execute, resume
-from driftlab.worlds.lm import LmConfig, LmEvalConfig
-from driftlab.worlds.measure import ALIGNED_START, MeasureWorld, measure_config, measure_into
+from driftlab.lm.evaluator import LmEvalConfig
+from driftlab.worlds.lm import LmConfig
+from driftlab.runner import measure_into
+from driftlab.worlds.measure import ALIGNED_START, MeasureWorld, measure_config
 
 SEED = 3
 # Small evaluations: the builtin corrigibility set (44 items), few capability tests and KL prompts.

@@ -87,7 +87,8 @@ def _report_run(result, quiet: bool) -> int:
 
 def cmd_measure(args: argparse.Namespace) -> int:
     from .runner import default_out_dir
-    from .worlds.measure import measure_config, measure_into, step_table
+    from .runner import measure_into
+    from .worlds.measure import measure_config, step_table
 
     config = measure_config(args.paths, args.steps, args.base, args.include_base, args.evals, args.device, args.name,
                             args.seed or 0, args.overrides, args.behavior)

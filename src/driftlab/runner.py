@@ -21,13 +21,12 @@ import pandas as pd
 from . import __version__
 from .config import RunConfig, dump_config
 from .errors import ConfigError, DriftlabError
-from .io import check_writable, save_figure, write_json, write_parquet, write_text
+from .io import check_writable, read_text, save_figure, write_json, write_parquet, write_text
 from .layout import CONFIG, METRICS, PLOTS, SUMMARY
 from .ram import check_fits
 from .methods.base import MethodStack
-from .plots import figures
 from .progress import Progress
-from .registry import WORLDS
+from .registry import FIGURES, WORLDS
 from .table import Recorder
 
 
@@ -168,7 +167,8 @@ def execute(config: RunConfig, out_dir: Path, quiet: bool = False, resume: bool 
 
     table = recorder.table()
     write_parquet(out_dir / METRICS, table)
-    for name, figure in figures(config.world.type, table, config.world).items():
+    make_figures = FIGURES.find(config.world.type)  # a world may register no figures
+    for name, figure in (make_figures(table, config.world) if make_figures else {}).items():
         save_figure(out_dir / PLOTS / f"{name}.png", figure)
     summary = {
         "name": config.name,
@@ -207,3 +207,15 @@ def load_run(run_dir: Path) -> tuple[pd.DataFrame, dict]:
     if not (run_dir / SUMMARY).is_file():
         raise DriftlabError(f"not a complete run directory (no {SUMMARY}): {run_dir}")
     return pd.read_parquet(run_dir / METRICS), json.loads((run_dir / SUMMARY).read_text())
+
+
+def measure_into(config: RunConfig, out_dir: Path, quiet: bool = False):
+    """Run a measure config into ``out_dir``. A directory that holds this same measure continues it: the
+    steps it recorded are kept, the rest (a killed run's, a trainer's new checkpoints) are measured."""
+    out_dir = Path(out_dir)
+    if not (out_dir / CONFIG).is_file():
+        return execute(config, out_dir, quiet)
+    if read_text(out_dir / CONFIG) != dump_config(config):
+        raise ConfigError(f"--out {out_dir}: holds a run with another config than this measure's; measure into a "
+                          "new output directory")
+    return execute(config, out_dir, quiet, resume=True)

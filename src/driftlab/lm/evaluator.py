@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..capabilities import Evaluation
-from ..config import StrictModel, existing_file
+from ..config import StrictModel, WorldConfig, existing_file
 from ..errors import ConfigError
 from ..names import BASE_STEP, DATA_PARTS, EVAL_PARTS, TRAIN_PART, eval_metric, parse_eval_metric, scored, split_scored
 from .eval_cache import EvalCache, digest, model_fingerprint, tokenizer_fingerprint
@@ -32,8 +32,6 @@ from ..table import metric_mean
 
 if TYPE_CHECKING:
     import torch
-
-    from ..worlds.lm import LmEvalConfig
 
 KL_FROM_START = "kl/from_start"
 NO_SIGNAL = "no signal"
@@ -109,14 +107,98 @@ def capped(items: list, cap: int) -> list:
     return [items[i] for i in np.linspace(0, len(items) - 1, cap).round().astype(int)]
 
 
+def eval_parts(entry: str | EvalFiles) -> tuple[str, dict[str, str | None]]:
+    """What an entry of ``world.evals`` means, decided here only: its table name and, per part it has, the file
+    that holds it (None: a builtin set's shipped part). A builtin name has every part; a file alone is a
+    held-out part; ``{name, train, proxy, heldout}`` has the parts it names."""
+    from ..data.shipped import EVAL_SETS
+
+    if isinstance(entry, EvalFiles):
+        return entry.name, {part: getattr(entry, part) for part in DATA_PARTS if getattr(entry, part) is not None}
+    if entry in EVAL_SETS:
+        return entry, dict.fromkeys(DATA_PARTS)
+    return Path(entry).stem, {"heldout": entry}
+
+
+def builtin_or_file(value: str) -> str:
+    """A validator body for data fields: ``builtin``, or a file that exists."""
+    return value if value == "builtin" else existing_file(value, "capability data")
+
+
+class LmEvalConfig(WorldConfig):
+    """What a language model is measured on, and how: the :class:`Evaluator`'s settings, shared by the worlds
+    that measure language models (``lm`` trains one, ``measure`` scores existing checkpoints), so that their
+    tables name and compute every figure alike."""
+
+    max_seq_len: int = Field(256, ge=8, description="longer examples lose their first tokens")
+    capability_heldout: str = Field("builtin", description="exact-match capability test set: builtin, or a file")
+    capability_items: int = Field(100, ge=0, description="held-out capability examples scored per stage; 0 = all")
+    evals: list[str | EvalFiles] = Field(
+        default_factory=lambda: ["dilemmas", "corrigibility"],
+        description="builtin set names, eval files whose records state their polarity (scored as the held-out "
+        "part) or {name, proxy, heldout, behavior, on_bad_record}",
+    )
+    scoring: Literal["letter", "continuation", "both"] = Field(
+        "letter", description="letter: the probability of each option's label at the start of the reply; "
+        "continuation: the likelihood of each option's text as the reply (statistics named cont_*); both")
+    continuation: ContinuationSettings = Field(default_factory=ContinuationSettings,
+                                               description="settings of the continuation scorer")
+    counterbalance: bool = Field(True, description="ask every item in every cyclic order of its options")
+    bootstrap: int = Field(1000, ge=100, description="bootstrap resamples for confidence intervals")
+    eval_batch_size: int = Field(8, ge=1, description="eval items per forward pass")
+    generation: GenerationSettings = Field(default_factory=GenerationSettings,
+                                           description="also score by generated answers (gen_score, gen_unparsable)")
+    kl_prompts: int = Field(32, ge=1, description="held-out capability prompts the KL from the start is measured on")
+    eval_items: int = Field(0, ge=0, description="score at most this many items of each eval part (evenly spread "
+                            "over it; 0 = all); an eval set's own max_items wins")
+
+    @field_validator("capability_heldout")
+    @classmethod
+    def _heldout_file(cls, value: str) -> str:
+        return builtin_or_file(value)
+
+    @field_validator("evals", mode="before")
+    @classmethod
+    def _eval_mappings(cls, entries):
+        """Validate mapping entries here, so an error names the entry's own field, not the union."""
+        if not isinstance(entries, list):
+            return entries
+        parsed = []
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                try:
+                    entry = EvalFiles.model_validate(entry)
+                except ValidationError as error:
+                    first = error.errors()[0]
+                    where = ".".join(str(part) for part in (i, *first["loc"]))
+                    raise ValueError(f"entry {where}: {first['msg'].removeprefix('Value error, ')}") from None
+            parsed.append(entry)
+        return parsed
+
+    @field_validator("evals")
+    @classmethod
+    def _eval_entries(cls, entries: list) -> list:
+        from ..data.shipped import EVAL_SETS
+
+        for entry in entries:
+            if isinstance(entry, str) and entry not in EVAL_SETS and not Path(entry).expanduser().is_file():
+                raise ValueError(f"{entry!r} is neither a builtin eval set ({', '.join(sorted(EVAL_SETS))}) nor a file")
+        names = [eval_parts(entry)[0] for entry in entries]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two eval sets share a name: {names}")
+        return entries
+
+
 class Evaluator:
     """Eval sets, capability tests and KL prompts of one run, and how a model scores on them."""
 
-    def __init__(self, config: LmEvalConfig, seed: int):
+    def __init__(self, config: LmEvalConfig, seed: int, organism_domain: str | None = None):
+        """``organism_domain``: the model organism's domain, whose items are also scored apart (and the others)."""
         from ..data import builtin_evals, capability_dataset, load_chat_file
 
         self.config = config
         self.seed = seed
+        self.organism_domain = organism_domain
         heldout = (capability_dataset("heldout") if config.capability_heldout == "builtin"
                    else load_chat_file(config.capability_heldout))
         self.capability_tests = heldout[: config.capability_items or None]
@@ -126,19 +208,15 @@ class Evaluator:
         self.evals: dict[tuple[str, str], list] = {}
         self.skipped: dict[tuple[str, str], int] = {}
         for entry in config.evals:
-            if isinstance(entry, EvalFiles):
-                for part in DATA_PARTS:
-                    if getattr(entry, part) is not None:
-                        self._read(entry.name, part, getattr(entry, part), entry.behavior, entry.on_bad_record)
-                        self.evals[entry.name, part] = self.scored_items(self.evals[entry.name, part], part,
-                                                                         entry.max_items)
-            elif entry in shipped:
-                for part in DATA_PARTS:
-                    self.evals[entry, part] = self.scored_items(shipped[entry][part], part)
-            else:
-                self._read(Path(entry).stem, "heldout", entry, None, "error")
-                self.evals[Path(entry).stem, "heldout"] = self.scored_items(self.evals[Path(entry).stem, "heldout"],
-                                                                            "heldout")
+            name, files = eval_parts(entry)
+            behavior, on_bad_record, max_items = ((entry.behavior, entry.on_bad_record, entry.max_items)
+                                                  if isinstance(entry, EvalFiles) else (None, "error", None))
+            for part, path in files.items():
+                if path is None:
+                    self.evals[name, part] = self.scored_items(shipped[name][part], part)
+                else:
+                    self._read(name, part, path, behavior, on_bad_record)
+                    self.evals[name, part] = self.scored_items(self.evals[name, part], part, max_items)
         self.cache = EvalCache.from_env()
 
     def scored_items(self, items: list, part: str, max_items: int | None = None) -> list:
@@ -226,9 +304,9 @@ class Evaluator:
     def organism_subsets(self, items) -> dict[str, np.ndarray]:
         """With an organism: which items lie outside its domain (``other_domains``, where generalised drift
         shows) and inside it (``organism_domain``, the trained behaviour itself); empty subsets are left out."""
-        if self.config.organism is None:
+        if self.organism_domain is None:
             return {}
-        inside = np.array([item.domain == self.config.organism.domain for item in items])
+        inside = np.array([item.domain == self.organism_domain for item in items])
         return {name: keep for name, keep in (("other_domains", ~inside), ("organism_domain", inside)) if keep.any()}
 
     def capability(self, model, tokenizer) -> dict[str, float]:
@@ -295,9 +373,8 @@ class Evaluator:
         settings = {key: getattr(c, key) for key in ("scoring", "continuation", "counterbalance", "bootstrap",
                                                      "eval_batch_size", "generation", "max_seq_len")}
         settings = {key: value.model_dump() if hasattr(value, "model_dump") else value for key, value in settings.items()}
-        organism = c.organism.domain if getattr(c, "organism", None) is not None else None
         device = next(model.parameters()).device.type
-        return (model_fingerprint(model), tokenizer_fingerprint(tokenizer), settings, organism, self.seed, device)
+        return (model_fingerprint(model), tokenizer_fingerprint(tokenizer), settings, self.organism_domain, self.seed, device)
 
     def items_digest(self, name: str, part: str) -> str:
         return digest([(i.id, i.stem, i.options, sorted(i.misaligned), sorted(i.aligned), i.domain)

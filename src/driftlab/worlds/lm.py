@@ -30,20 +30,19 @@ import contextlib
 import copy
 import importlib.util
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from ..capabilities import Evaluation
-from ..config import StrictModel, WorldConfig, existing_file
+from ..config import StrictModel, existing_file
 from ..data import DOMAINS
 from ..errors import ConfigError
-from ..lm.evaluator import (ContinuationSettings, EvalAnswers, EvalFiles, Evaluator, GenerationSettings, eval_headline,
+from ..lm.evaluator import (EvalAnswers, Evaluator, LmEvalConfig, builtin_or_file, eval_headline, eval_parts,
                             final_alignment, proxy_scores, slip_through)
-from ..names import BASE_STEP, DATA_PARTS, EVAL_PARTS, TRAIN_PART
+from ..names import BASE_STEP, EVAL_PARTS, TRAIN_PART
 from ..registry import WORLDS
 from ..table import metric_mean
 from .base import Comparison, World
@@ -105,77 +104,6 @@ class AlignSettings(StrictModel):
         return value if value is None else existing_file(value, "align.chat")
 
 
-def builtin_or_file(value: str) -> str:
-    """A validator body for data fields: ``builtin``, or a file that exists."""
-    return value if value == "builtin" else existing_file(value, "capability data")
-
-
-class LmEvalConfig(WorldConfig):
-    """What a language model is measured on, and how: the :class:`Evaluator`'s settings, shared by the worlds
-    that measure language models (``lm`` trains one, ``measure`` scores existing checkpoints), so that their
-    tables name and compute every figure alike."""
-
-    max_seq_len: int = Field(256, ge=8, description="longer examples lose their first tokens")
-    capability_heldout: str = Field("builtin", description="exact-match capability test set: builtin, or a file")
-    capability_items: int = Field(100, ge=0, description="held-out capability examples scored per stage; 0 = all")
-    evals: list[str | EvalFiles] = Field(
-        default_factory=lambda: ["dilemmas", "corrigibility"],
-        description="builtin set names, eval files whose records state their polarity (scored as the held-out "
-        "part) or {name, proxy, heldout, behavior, on_bad_record}",
-    )
-    scoring: Literal["letter", "continuation", "both"] = Field(
-        "letter", description="letter: the probability of each option's label at the start of the reply; "
-        "continuation: the likelihood of each option's text as the reply (statistics named cont_*); both")
-    continuation: ContinuationSettings = Field(default_factory=ContinuationSettings,
-                                               description="settings of the continuation scorer")
-    counterbalance: bool = Field(True, description="ask every item in every cyclic order of its options")
-    bootstrap: int = Field(1000, ge=100, description="bootstrap resamples for confidence intervals")
-    eval_batch_size: int = Field(8, ge=1, description="eval items per forward pass")
-    generation: GenerationSettings = Field(default_factory=GenerationSettings,
-                                           description="also score by generated answers (gen_score, gen_unparsable)")
-    kl_prompts: int = Field(32, ge=1, description="held-out capability prompts the KL from the start is measured on")
-    eval_items: int = Field(0, ge=0, description="score at most this many items of each eval part (evenly spread "
-                            "over it; 0 = all); an eval set's own max_items wins")
-
-    @field_validator("capability_heldout")
-    @classmethod
-    def _heldout_file(cls, value: str) -> str:
-        return builtin_or_file(value)
-
-    @field_validator("evals", mode="before")
-    @classmethod
-    def _eval_mappings(cls, entries):
-        """Validate mapping entries here, so an error names the entry's own field, not the union."""
-        if not isinstance(entries, list):
-            return entries
-        parsed = []
-        for i, entry in enumerate(entries):
-            if isinstance(entry, dict):
-                try:
-                    entry = EvalFiles.model_validate(entry)
-                except ValidationError as error:
-                    first = error.errors()[0]
-                    where = ".".join(str(part) for part in (i, *first["loc"]))
-                    raise ValueError(f"entry {where}: {first['msg'].removeprefix('Value error, ')}") from None
-            parsed.append(entry)
-        return parsed
-
-    @field_validator("evals")
-    @classmethod
-    def _eval_entries(cls, entries: list) -> list:
-        from ..data import builtin_evals
-
-        known = set(builtin_evals())
-        names = []
-        for entry in entries:
-            if isinstance(entry, str) and entry not in known and not Path(entry).expanduser().is_file():
-                raise ValueError(f"{entry!r} is neither a builtin eval set ({', '.join(sorted(known))}) nor a file")
-            names.append(entry.name if isinstance(entry, EvalFiles) else Path(entry).stem)
-        if len(set(names)) != len(names):
-            raise ValueError(f"two eval sets share a name: {names}")
-        return entries
-
-
 class LmConfig(LmEvalConfig):
     type: Literal["lm"] = "lm"
     model: str = Field("smollm2", min_length=1,
@@ -211,18 +139,9 @@ class LmConfig(LmEvalConfig):
     @classmethod
     def _data_source(cls, value: str | EvalAnswers, info) -> str | EvalAnswers:
         """A file that exists, or an eval set part the run reads (``evals`` is validated before)."""
-        from ..data.shipped import EVAL_SETS
-
         if isinstance(value, str):
             return builtin_or_file(value)
-        parts = {}
-        for entry in info.data.get("evals", []):
-            if isinstance(entry, EvalFiles):
-                parts[entry.name] = [part for part in DATA_PARTS if getattr(entry, part) is not None]
-            elif entry in EVAL_SETS:
-                parts[entry] = list(DATA_PARTS)
-            else:
-                parts[Path(entry).stem] = ["heldout"]
+        parts = {name: list(files) for name, files in map(eval_parts, info.data.get("evals", []))}
         if value.part not in parts.get(value.eval_set, []):
             known = "; ".join(f"{name}: {', '.join(has)}" for name, has in parts.items())
             raise ValueError(f"world.evals has no eval set {value.eval_set!r} with a {value.part} part ({known})")
@@ -234,11 +153,7 @@ class LmConfig(LmEvalConfig):
         """Alignment data must exist: named eval sets that the run reads and that have a train part."""
         if align is None:
             return align
-        with_train = [entry.name for entry in info.data.get("evals", [])
-                      if isinstance(entry, EvalFiles) and entry.train is not None]
-        from ..data.shipped import EVAL_SETS
-
-        with_train += [entry for entry in info.data.get("evals", []) if isinstance(entry, str) and entry in EVAL_SETS]
+        with_train = [name for name, files in map(eval_parts, info.data.get("evals", [])) if TRAIN_PART in files]
         wanted = with_train if align.eval_sets == "all" else align.eval_sets
         unknown = [name for name in wanted if name not in with_train]
         if unknown:
@@ -296,7 +211,7 @@ class LmWorld(World):
 
         require_lm_modules(self.name)
         c = self.config
-        self.evaluator = Evaluator(c, self.seed)
+        self.evaluator = Evaluator(c, self.seed, c.organism.domain if c.organism else None)
         if c.organism is not None:
             train = organism_dataset("train", c.organism.fraction, c.organism.domain, self.seed)
         elif isinstance(c.capability, EvalAnswers):

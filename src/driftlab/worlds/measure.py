@@ -3,7 +3,7 @@
 Researchers who fine-tune with their own trainer (TRL, axolotl, a loop of their own) want the drift curve
 of *their* checkpoints. This world trains nothing: it scores a series of existing models the way the
 ``lm`` world scores its stages, with the same :class:`~driftlab.lm.evaluator.Evaluator` and settings
-(:class:`~driftlab.worlds.lm.LmEvalConfig`), so its table has the lm world's names and numbers: propensity
+(:class:`~driftlab.lm.evaluator.LmEvalConfig`), so its table has the lm world's names and numbers: propensity
 scores with their intervals, capability, and the KL from the first model of the series. Table rows use
 ``step`` = the checkpoint's step.
 
@@ -40,15 +40,15 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from ..config import RunConfig, StrictModel, apply_overrides, dump_config, validate_config
+from ..config import RunConfig, StrictModel, apply_overrides, validate_config
 from ..errors import ConfigError
-from ..io import atomic_write, read_text, write_text
+from ..io import atomic_write, write_text
 from ..layout import CHECKPOINTS, CONFIG
-from ..lm.evaluator import Evaluator
+from ..lm.evaluator import Evaluator, LmEvalConfig
 from ..methods.base import MethodStack
 from ..registry import WORLDS
 from .base import World
-from .lm import LmEvalConfig, LmWorld, require_lm_modules
+from .lm import LmWorld, require_lm_modules
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,8 +81,7 @@ class MeasureConfig(LmEvalConfig):
         "without one use: tiny-random (built with the run's seed) | smollm2 | a model directory | a hub name")
     include_base: bool = Field(False, description="also measure the base model itself, as step 0")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-
-    organism: ClassVar[None] = None  # the Evaluator's organism subsets belong to lm runs with an organism
+    organism: ClassVar[None] = None  # the lm world's figures (shared) count held-out items apart from an organism's
 
     @field_validator("checkpoints")
     @classmethod
@@ -508,17 +507,3 @@ def measure_config(paths: list[str], steps: list[int] | None = None, base: str |
     else:
         world["checkpoints"] = [{"path": path, "step": step} for path, step in zip(paths, steps)]
     return validate_config(apply_overrides({"name": name, "seed": seed, "world": world}, list(overrides)))
-
-
-def measure_into(config: RunConfig, out_dir: Path, quiet: bool = False):
-    """Run a measure config into ``out_dir``. A directory that holds this same measure continues it: the
-    steps it recorded are kept, the rest (a killed run's, a trainer's new checkpoints) are measured."""
-    from ..runner import CONFIG, execute
-
-    out_dir = Path(out_dir)
-    if not (out_dir / CONFIG).is_file():
-        return execute(config, out_dir, quiet)
-    if read_text(out_dir / CONFIG) != dump_config(config):
-        raise ConfigError(f"--out {out_dir}: holds a run with another config than this measure's; measure into a "
-                          "new output directory")
-    return execute(config, out_dir, quiet, resume=True)
