@@ -344,7 +344,7 @@ def test_methods_gradient_is_a_built_in_sweep_of_every_method_not_a_run_preset()
     sweep = load_sweep("methods-gradient")
     assert "methods-gradient" not in preset_names()
     methods = {m["name"] for t in sweep.trials for m in t.config["methods"]}
-    assert methods == {"detector-bias-tax", "l2-to-initial", "ewc", "gradient-projection"}
+    assert methods == {"detector-bias-tax", "l2-to-initial", "ewc", "gradient-projection", "proxy-selection"}
     assert any(t.config["methods"] == [] for t in sweep.trials)
     assert len(sweep.spec.seed_list) >= 3
     with pytest.raises(ConfigError, match="unknown sweep 'methods-gradinet'.*methods-gradient"):

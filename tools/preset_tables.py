@@ -17,7 +17,8 @@ import pandas as pd
 
 RUNS = ["evolution-post", "evolution-uniform-prior", "gradient-baseline", "gradient-no-penalty", "gradient-noiseless",
         "gradient-tax-0.1", "gradient-tax-0.005", "lm-drift-smoke", "lm-organism-smoke", "lm-aligned-drift-smoke",
-        "simplicity-decay", "simplicity-conjunction", "simplicity-adamw", "simplicity-new-skill"]
+        "simplicity-decay", "simplicity-conjunction", "simplicity-adamw", "simplicity-new-skill", "probe-frozen",
+        "probe-no-penalty", "probe-rotation", "probe-evasion-cost", "debate-smoke"]
 SWEEPS = ["methods-gradient", "methods-lm-smoke", "methods-simplicity"]
 
 
