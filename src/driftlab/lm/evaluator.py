@@ -492,5 +492,5 @@ def proxy_scores(evaluation: Evaluation, statistic: str) -> dict[str, float]:
     statistics = next(iter(evaluation.evals.values()))
     scorer = "letter" if statistic in statistics else "continuation"
     name, signal = scored(statistic, scorer), scored("signal", scorer)
-    return {**{part: evaluation.mean(part, name) if evaluation.sets(part) else math.nan for part in ("proxy", "heldout")},
-            "proxy_signal": evaluation.mean("proxy", signal)}
+    return {**{part: float(evaluation.mean(part, name)) if evaluation.sets(part) else math.nan
+               for part in ("proxy", "heldout")}, "proxy_signal": float(evaluation.mean("proxy", signal))}

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import Field, field_validator
 
 from ..capabilities import ProxyReadings
@@ -96,9 +95,7 @@ class ProxySelection(Method):
     def select(self, ctx: TrainContext, candidate: Any) -> Any:
         latest = self.latest = self.reading(ctx, candidate)
         kept = self.kept
-        accepted = latest["proxy"] - kept["proxy"] <= self.config.threshold
-        if isinstance(accepted, np.bool_):  # one model's numbers
-            accepted = bool(accepted)
+        accepted = latest["proxy"] - kept["proxy"] <= self.config.threshold  # a bool, or [R] bools
         if "heldout" in latest:  # where either is unknown (NaN) it never counts
             self.heldout_worse_accepted = self.heldout_worse_accepted + (accepted & (latest["heldout"] > kept["heldout"]))
         self.rejections = self.rejections + ((not accepted) if isinstance(accepted, bool) else ~accepted)
