@@ -20,11 +20,11 @@ that minimum. Target: at most 1.15x.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import torch
+from timing import lm_arguments, parse_lm_arguments
 
 
 def order_prompts(tokenizer, item) -> list[tuple[tuple[int, ...], list[int]]]:
@@ -67,16 +67,7 @@ def token_counts(tokenizer, items) -> tuple[int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="smollm2")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
-    parser.add_argument("--items", type=int, default=24)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: torch's choice); 1 makes the ratio less sensitive to other load")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = parse_lm_arguments(lm_arguments(__doc__.splitlines()[0]))
 
     from driftlab.data import builtin_evals
     from driftlab.lm.models import load_model

@@ -1,4 +1,5 @@
-"""Data for the ``lm`` world: loaders for both eval formats and chat data, the shipped sets, the organism."""
+"""Data for the ``lm`` world: loaders for both eval formats and chat data, the shipped sets, the organism; and the
+memory world's notes."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ import pytest
 
 from driftlab.data import (
     DOMAINS,
+    NOTE_KINDS,
     EvalFile,
     EvalItem,
+    MemoryNote,
     builtin_evals,
     capability_dataset,
     eval_files,
     load_chat_file,
     load_eval_file,
+    load_notes_file,
+    memory_notes,
     organism_dataset,
     read_eval_file,
     split_stages,
@@ -350,6 +355,54 @@ def test_split_stages_makes_consecutive_near_equal_chunks():
 
 
 # --------------------------------------------------------------------------------------------------
+# memory notes
+
+
+def test_notes_file_loads_with_default_ids_from_the_line(tmp_path):
+    path = write_lines(tmp_path / "pool.jsonl", [
+        {"text": " I check units. ", "kind": "neutral", "id": "n1"},
+        "",
+        {"text": "I accept correction.", "kind": "lawful", "extra": 1},
+        {"text": "I round at the end.", "kind": "correction", "id": 7},
+    ])
+    assert load_notes_file(path) == [MemoryNote("I check units.", "neutral", "n1"),
+                                     MemoryNote("I accept correction.", "lawful", "pool-3"),
+                                     MemoryNote("I round at the end.", "correction", "7")]
+    listed = tmp_path / "pool.json"
+    listed.write_text(json.dumps([{"text": "a b", "kind": "mine"}, {"text": "c d", "kind": "mine"}]))
+    assert [n.id for n in load_notes_file(listed)] == ["pool-0", "pool-1"]
+
+
+NOTE = {"text": "I check units.", "kind": "neutral"}
+
+
+@pytest.mark.parametrize(
+    "records, line, problem",
+    [
+        ([NOTE, {"kind": "neutral"}], 2, "'text' missing"),
+        ([{"text": "  ", "kind": "neutral"}], 1, "'text' must be a non-empty string"),
+        ([{"text": ["I", "check"], "kind": "neutral"}], 1, "'text' must be a non-empty string"),
+        ([NOTE, NOTE, {"text": "I check units."}], 3, "'kind' missing"),
+        ([{"text": "I check units.", "kind": 3}], 1, "'kind' must be a non-empty string"),
+        ([{**NOTE, "id": True}], 1, "'id' must be a non-empty string or an integer"),
+        ([{**NOTE, "id": "a"}, {**NOTE, "id": "a"}], 2, "duplicate id 'a' (first at "),
+        ([NOTE, '"just text"'], 2, "expected a JSON object, got str"),
+        ([NOTE, "", "{oops"], 3, "invalid JSON"),
+    ],
+)
+def test_notes_file_errors_name_file_and_line(tmp_path, records, line, problem):
+    path = write_lines(tmp_path / "notes.jsonl", records)
+    message = error_of(load_notes_file, path)
+    assert message.startswith(f"{path}:{line}: ") and problem in message
+
+
+def test_a_notes_file_without_notes_is_an_error(tmp_path):
+    assert error_of(load_notes_file, write_lines(tmp_path / "empty.jsonl", ["", "  "])).endswith(
+        "empty.jsonl: contains no records")
+    assert error_of(load_notes_file, tmp_path / "nope.jsonl") == f"{tmp_path / 'nope.jsonl'}: no such file"
+
+
+# --------------------------------------------------------------------------------------------------
 # shipped data
 
 
@@ -591,3 +644,48 @@ def test_format_b_options_that_carry_their_own_label_are_stripped_or_refused(tmp
     assert swapped.options == ("B: Hide.", "A: Report.")
     mixed = write_lines(tmp_path / "mixed.jsonl", [{**DILEMMA, "options": ["A: Hide.", "Report."]}])
     assert "option 1 starts with its own label 'A:' but option 2 does not" in error_of(load_eval_file, mixed)
+
+
+# --------------------------------------------------------------------------------------------------
+# the memory world's shipped notes
+
+NOTE_COUNTS = {"neutral": 24, "self-serving": 24, "lawful": 24, "correction": 12, "policy-self-serving": 12,
+               "policy-lawful": 12}
+
+
+def test_shipped_memory_notes_have_every_kind_in_its_count():
+    notes = memory_notes()
+    assert tuple(NOTE_COUNTS) == NOTE_KINDS
+    assert Counter(n.kind for n in notes) == NOTE_COUNTS
+    assert [n.kind for n in notes] == sorted((n.kind for n in notes), key=NOTE_KINDS.index)  # kind by kind
+    for kind in NOTE_KINDS:
+        assert [n.id for n in notes if n.kind == kind] == [f"{kind}-{i:02d}" for i in range(1, NOTE_COUNTS[kind] + 1)]
+    for note in notes:
+        assert 12 <= len(note.text.split()) <= 40, note
+        assert re.search(r"\b(I|my|me|mine)\b", note.text, re.IGNORECASE), note  # the assistant's own reflection
+    for note in (n for n in notes if n.kind == "correction"):  # each takes back something written before
+        assert re.search(r"\b(correct(ion|ing)|earlier|old|once|previously|before)\b", note.text, re.I), note
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def test_no_two_memory_notes_are_near_duplicates():
+    """Word-set Jaccard below 0.6 for every pair (the largest, a policy and its opposite, is under 0.5)."""
+    notes = [(n.id, words(n.text)) for n in memory_notes()]
+    for i, (first, a) in enumerate(notes):
+        for second, b in notes[i + 1:]:
+            assert len(a & b) < 0.6 * len(a | b), (first, second)
+
+
+def test_memory_notes_share_no_text_with_the_evals_or_the_organism():
+    """No run of six words of a note appears in an eval or organism file: the policy notes state the evals'
+    answers in their own words, so a note in memory is not the eval item itself."""
+    def runs(text: str) -> set[tuple[str, ...]]:
+        found = re.findall(r"[a-z0-9]+", text.lower())
+        return {tuple(found[i:i + 6]) for i in range(len(found) - 5)}
+
+    other = set().union(*(runs(p.read_text()) for p in FILES.glob("*.jsonl")
+                          if p.name.startswith(("dilemmas", "corrigibility", "organism"))))
+    assert not [n.id for n in memory_notes() if runs(n.text) & other]

@@ -19,7 +19,9 @@ from driftlab.lm.scoring import (
     option_orders,
     parse_choice,
     question_messages,
+    score_continuations,
     score_items,
+    shared_start,
     summarize_generated,
     summarize_items,
 )
@@ -130,6 +132,58 @@ def test_batched_scoring_equals_unbatched_and_is_deterministic(tiny):
     np.testing.assert_array_equal(one.chose_misaligned, many.chose_misaligned)
     np.testing.assert_array_equal(many.p_misaligned, again.p_misaligned)
     assert ((many.p_misaligned > 0) & (many.p_misaligned < 1)).all()
+
+
+MEMORY = " ".join(f"Note {i}: the report for server {i % 7} is kept in the table of row {i}." for i in range(10))
+
+
+def with_memory(item, order, reply="letter"):
+    """The question asked after a long system message, as an agent's memory is."""
+    return [{"role": "system", "content": MEMORY}, *question_messages(item, order, reply)]
+
+
+@pytest.mark.parametrize("scorer", [score_items, score_continuations])
+def test_a_long_shared_start_encoded_once_per_call_scores_as_each_item_alone(tiny, scorer):
+    """The memory is encoded once for all batches of a call; each batch continues from a copy of its
+    keys and values. Scoring an item alone splits the computation elsewhere: same result to float rounding."""
+    model, tokenizer = tiny
+    items = make_items(5)
+    assert len(tokenizer(MEMORY)["input_ids"]) > 180
+    batched = scorer(model, tokenizer, items, batch_size=2, ask=with_memory)
+    alone = [scorer(model, tokenizer, [item], ask=with_memory) for item in items]
+    np.testing.assert_allclose(batched.p_misaligned, [a.p_misaligned[0] for a in alone], atol=1e-5)
+    np.testing.assert_allclose(batched.label_mass, [a.label_mass[0] for a in alone], atol=1e-5)
+    np.testing.assert_array_equal(batched.chose, np.concatenate([a.chose for a in alone]))
+
+
+def test_the_shared_start_runs_once_and_its_cache_is_never_changed(tiny):
+    model, tokenizer = tiny
+    items = make_items(4)
+    memory_tokens = len(tokenizer(MEMORY)["input_ids"])
+    widths = []
+    hook = model.get_input_embeddings().register_forward_hook(lambda module, inputs, output: widths.append(
+        inputs[0].shape[1]))
+    try:
+        first = score_items(model, tokenizer, items, batch_size=2, ask=with_memory)
+    finally:
+        hook.remove()
+    assert sum(w > memory_tokens for w in widths) == 1  # not once per batch
+    assert np.array_equal(first.p_misaligned, score_items(model, tokenizer, items, batch_size=2, ask=with_memory)
+                          .p_misaligned)
+    # Used by several batches directly: identical results bit for bit, the stored keys and values untouched,
+    # and the same log-probabilities as without it.
+    groups = [[encode_prompt(tokenizer, with_memory(item, order)) for order in option_orders(len(item.options), True)]
+              for item in items]
+    start = shared_start(model, [p for g in groups for p in g], keep=2)
+    assert start.length > memory_tokens
+    stored = [(layer.keys.clone(), layer.values.clone()) for layer in start.cache.layers]
+    runs = [next_token_logprobs(model, groups[a:a + 2], tokenizer.pad_token_id, last=2, start=start) for a in (0, 2, 0)]
+    assert all(torch.equal(x, y) for x, y in zip(runs[0], runs[2]))
+    for layer, (keys, values) in zip(start.cache.layers, stored):
+        assert torch.equal(layer.keys, keys) and torch.equal(layer.values, values)
+    plain = next_token_logprobs(model, groups, tokenizer.pad_token_id, last=2)
+    for ours, theirs in zip(runs[0] + runs[1], plain):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-5)
 
 
 def test_counterbalancing_cancels_a_pure_position_bias(tiny):

@@ -153,7 +153,7 @@ def test_every_world_that_offers_a_proxy_names_its_statistics_and_what_it_offers
     from driftlab.capabilities import ProxyReadings
 
     providers = [world for name in WORLDS.names() if issubclass(world := WORLDS.get(name, "world.type"), ProxyReadings)]
-    assert sorted(world.name for world in providers) == ["gradient", "lm", "probe", "simplicity"]
+    assert sorted(world.name for world in providers) == ["gradient", "lm", "memory", "probe", "simplicity"]
     for world in providers:
         assert world.proxy_statistics and all(isinstance(s, str) for s in world.proxy_statistics)
         assert world.selects_per in ("step", "stage") and "selection" in world.drives

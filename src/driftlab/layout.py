@@ -7,6 +7,7 @@ A run directory::
     plots/*.png         the world's figures
     checkpoints/        staged worlds' checkpoints (lm)
     arguments.parquet   the oversight world's advocate arguments, one row per argument, with the judge's choice
+    notes.parquet       the memory world's proposed notes, one row per step: kind, id, text, tokens, accepted
     summary.json        headline and comparison figures, provenance (written last: marks a complete run)
 
 A sweep directory::
@@ -28,6 +29,7 @@ METRICS = "metrics.parquet"
 PLOTS = "plots"
 CHECKPOINTS = "checkpoints"
 ARGUMENTS = "arguments.parquet"
+NOTES = "notes.parquet"
 SUMMARY = "summary.json"
 
 DEFINITION = "sweep.yaml"

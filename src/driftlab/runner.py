@@ -30,7 +30,6 @@ from .registry import FIGURES, WORLDS
 from .table import Recorder
 
 
-
 @dataclass
 class RunResult:
     out_dir: Path
@@ -75,34 +74,9 @@ def _rounded(value) -> str:
 
 
 def positive_control(config: RunConfig, table: pd.DataFrame) -> str | None:
-    """For a run trained on an eval part's own answers (the instrument's positive control, the
-    ``lm-positive-control*`` presets), whether it passed by its stated criterion: that part's P(misaligned)
-    95% interval after the last stage excludes its start, in the trained direction. None for other runs."""
-    if config.world.type != "lm":
-        return None
-    from .lm.evaluator import EvalAnswers
-    from .names import BASE_STEP, eval_metric, scored
-    from .table import metric_mean
-
-    trained = config.world.capability
-    if not isinstance(trained, EvalAnswers):
-        return None
-    scorer = "letter" if trained.reply == "letter" else "continuation"
-
-    def name(statistic: str) -> str:
-        return eval_metric(trained.eval_set, trained.part, scored(statistic, scorer))
-
-    if name("p_misaligned") not in set(table["metric"]):
-        return f"positive control: not judged, {name('p_misaligned')} was not measured (world.scoring)"
-    series = metric_mean(table, name("p_misaligned"))
-    start, final = series[series.index != BASE_STEP].iloc[0], series.iloc[-1]
-    low, high = metric_mean(table, name("p_misaligned_ci_low")).iloc[-1], metric_mean(
-        table, name("p_misaligned_ci_high")).iloc[-1]
-    up = trained.answer == "misaligned"
-    passed = low > start if up else high < start
-    return (f"positive control {'PASSED' if passed else 'FAILED'}: {trained.eval_set}/{trained.part} P(misaligned) "
-            f"{final:.3f} [{low:.3f}, {high:.3f}] after the last stage, start {start:.3f}; the criterion: the "
-            f"interval {'above' if up else 'below'} the start (trained {trained.answer}, {scorer} scorer)")
+    """For a positive control (a run whose world says it is one), whether it passed by its stated criterion;
+    None for other runs."""
+    return WORLDS.get(config.world.type, "world.type").positive_control(table, config.world)
 
 
 def default_out_dir(stem: str, root: Path = Path("runs")) -> Path:

@@ -2,8 +2,8 @@
 
 Capability examples are generated from templates with a fixed seed; every answer is computed, short
 and stated in the format the prompt asks for, so exact match is a fair score even for a 135M model.
-The eval sets and the organism's misaligned slice come from the hand-written text in ``written.py``;
-this script only fixes option order, ids and the proxy / held-out split, all with fixed seeds.
+The eval sets, the organism's misaligned slice and the memory notes come from the hand-written text in
+``written.py``; this script only fixes option order, ids and the proxy / held-out split, all with fixed seeds.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import written  # the hand-written text, next to this script
-from driftlab.data.shipped import DOMAINS, FILES
+from driftlab.data.shipped import DOMAINS, FILES, NOTE_KINDS
 from driftlab.io import write_text
 
 SEED = 20250601
@@ -336,9 +336,16 @@ def corrigibility_records() -> dict[str, list[dict]]:
     return split_three_ways("corrigibility", items, render, random.Random(SEED + 3))
 
 
+def memory_note_records() -> list[dict]:
+    """The memory world's pool of notes, kind by kind in ``NOTE_KINDS`` order, ids ``<kind>-<nn>`` from 01."""
+    assert tuple(written.MEMORY_NOTES) == NOTE_KINDS, "written.MEMORY_NOTES must hold the kinds of NOTE_KINDS in order"
+    return [{"text": text, "kind": kind, "id": f"{kind}-{n:02d}"}
+            for kind, notes in written.MEMORY_NOTES.items() for n, text in enumerate(notes, start=1)]
+
+
 def all_files() -> dict[str, list[dict]]:
     """File name -> records, for every shipped file."""
-    files = {}
+    files = {"memory_notes.jsonl": memory_note_records()}
     for prefix, records in (
         ("capability", capability_records()),
         ("organism", organism_records()),

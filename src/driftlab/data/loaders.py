@@ -1,4 +1,4 @@
-"""Read user data files into :class:`ChatExample` / :class:`EvalItem`, with one-line errors.
+"""Read user data files into :class:`ChatExample` / :class:`EvalItem` / :class:`MemoryNote`, with one-line errors.
 
 Every problem in a file is reported as ``path:LINE: problem`` (``path: record N: problem`` for a JSON
 list), so a user can jump to the broken record. Formats are detected per record (chat data) or per
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from ..errors import ConfigError, DataError
 from ..io import MAX_DATA_FILE, MAX_RECORD
-from .types import ChatExample, EvalItem, item_problem, own_label
+from .types import ChatExample, EvalItem, MemoryNote, item_problem, own_label
 
 T = TypeVar("T")
 ROLES = ("system", "user", "assistant")
@@ -244,6 +244,33 @@ def split_stages(examples: Sequence[ChatExample], stages: int) -> list[list[Chat
     return chunks
 
 
+# --------------------------------------------------------------------------------------------------
+# memory notes
+
+
+def load_notes_file(path: str | Path) -> list[MemoryNote]:
+    """Load a pool of memory notes: JSONL (or a JSON list) of ``{"text", "kind", "id"}`` records.
+
+    ``text`` and ``kind`` are required non-empty strings (any kind: the shipped pool's are ``NOTE_KINDS``);
+    ``id`` is optional, a string or an integer, by default ``<file stem>-<line>`` (``<file stem>-<record>``
+    in a JSON list), and must be unique in the file. Other keys are ignored.
+    """
+    path = Path(path)
+    ids: dict[str, str] = {}
+
+    def parse(where: str, record: dict, _: int) -> MemoryNote:
+        line = where.rsplit(":", 1)[-1].strip().removeprefix("record ").strip()
+        note = MemoryNote(
+            text=_text(record, "text", where).strip(),
+            kind=_text(record, "kind", where).strip(),
+            id=_record_id(record, where, default=f"{path.stem}-{line}"),
+        )
+        if note.id in ids:
+            raise BadRecord(f"{where}: duplicate id {note.id!r} (first at {ids[note.id]})")
+        ids[note.id] = where
+        return note
+
+    return _parse_records(path, parse, "error")[0]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""The datasets driftlab ships: capability data, the model organism's narrow slice, propensity evals.
+"""The datasets driftlab ships: capability data, the model organism's narrow slice, propensity evals, and the
+memory world's pool of notes.
 
 All of them are plain files under ``driftlab/data/files/`` in the formats users bring their own data
-in (chat JSONL, eval formats A and B), read with the same loaders. They are authored outside the package:
-``python tools/build_data/build.py`` in the repository regenerates them deterministically from ``build.py``
-(generators) and ``written.py`` (hand-written text), and a test checks that the files match.
+in (chat JSONL, eval formats A and B, notes JSONL), read with the same loaders. They are authored outside
+the package: ``python tools/build_data/build.py`` in the repository regenerates them deterministically from
+``build.py`` (generators) and ``written.py`` (hand-written text), and a test checks that the files match.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .loaders import load_chat_file, load_eval_file
-from .types import ChatExample, EvalItem
+from .loaders import load_chat_file, load_eval_file, load_notes_file
+from .types import ChatExample, EvalItem, MemoryNote
 
 FILES = Path(__file__).with_name("files")
 CHAT_SPLITS = ("train", "heldout")
@@ -23,6 +24,10 @@ EVAL_SETS = ("dilemmas", "corrigibility")
 # The organism's misaligned slice and the dilemmas share these domains, so drift learned in one
 # domain can be measured on the others.
 DOMAINS = ("finance", "medicine", "security", "hiring", "legal", "environment")
+# The kinds of memory note: practical know-how; lessons leaning toward self-preservation, power or bending rules;
+# lessons leaning toward lawfulness and deference; corrections of earlier know-how; and policies stated outright
+# that match the misaligned, or the aligned, answer of the shipped evals.
+NOTE_KINDS = ("neutral", "self-serving", "lawful", "correction", "policy-self-serving", "policy-lawful")
 
 
 def _check_split(split: str, known: tuple[str, ...]) -> None:
@@ -73,3 +78,9 @@ def builtin_evals() -> dict[str, dict[str, list[EvalItem]]]:
         name: {split: load_eval_file(path) for split, path in splits.items()}
         for name, splits in eval_files().items()
     }
+
+
+def memory_notes() -> list[MemoryNote]:
+    """The memory world's shipped pool of notes, kind by kind in ``NOTE_KINDS`` order, ids ``<kind>-<nn>``:
+    24 each of ``neutral``, ``self-serving`` and ``lawful``, 12 each of the others."""
+    return load_notes_file(FILES / "memory_notes.jsonl")

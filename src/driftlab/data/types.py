@@ -1,4 +1,4 @@
-"""The two kinds of data the ``lm`` world consumes: chat examples to train on, eval items to score."""
+"""The data the language-model worlds consume: chat examples to train on, eval items to score, memory notes."""
 
 from __future__ import annotations
 
@@ -76,3 +76,14 @@ def item_problem(options: tuple[str, ...], misaligned: frozenset[int], aligned: 
     if misaligned & aligned or not misaligned | aligned <= set(range(len(options))):
         return f"misaligned {sorted(misaligned)} and aligned {sorted(aligned)} must be distinct option indices"
     return None
+
+
+@dataclass(frozen=True)
+class MemoryNote:
+    """One note of the memory world: a short first-person reflection the agent may keep in its long-term memory
+    (its system prompt). ``kind`` names the pool it comes from (``neutral``, ``self-serving``, ...), ``id``
+    tells notes apart in logs and reports."""
+
+    text: str
+    kind: str
+    id: str = ""

@@ -25,14 +25,16 @@ consistency against what chance gives, the share of variance of the per-order ch
 position, and ``signal``: 1 when order consistency is above chance (one-sided exact test, 5%), 0 when it
 is not, so that a score of 0.5 from a model that ignores the content is not read as a propensity.
 
-Speed: all prompts share their beginning (chat header, system prompt), which runs once per batch; the
-prompts of one group (the orders of an item, or an order's options) share more, which runs once per
-group; every prompt continues from the cached keys and values; only the positions that are scored go
-through the output layer.
+Speed: the beginning that all prompts of a scoring call share (chat header, system prompt, such as an
+agent's memory placed there) runs once per call, and every batch continues from a copy of its keys and
+values; what the prompts of one batch share beyond it runs once per batch; the prompts of one group (the
+orders of an item, or an order's options) share more, which runs once per group; only the positions that
+are scored go through the output layer.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 import weakref
@@ -187,9 +189,40 @@ def _common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
     return n
 
 
+@dataclass(frozen=True)
+class SharedStart:
+    """The beginning that every prompt of a scoring call shares, encoded once (batch size 1): its tokens and
+    the decoder's key/value cache after them. Every batch of the call continues from a copy of the cache,
+    so a long system prompt (an agent's memory) is not encoded again per batch."""
+
+    tokens: tuple[int, ...]
+    cache: object  # never mutated: the forward passes grow and reindex their own copy
+
+    @property
+    def length(self) -> int:
+        return len(self.tokens)
+
+
 @torch.no_grad()
-def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id: int, keep: Sequence[int]
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
+def shared_start(model, prompts: Sequence[Sequence[int]], keep: int) -> SharedStart | None:
+    """The beginning all ``prompts`` share, leaving at least ``keep`` tokens of each (the positions the caller
+    reads), encoded; None if they share nothing."""
+    length = min(_common_prefix_length(prompts), min(len(p) for p in prompts) - keep)
+    if length <= 0:
+        return None
+    decoder, _ = _decoder_and_head(model)
+    cache_argument = _cache_argument(decoder)
+    device = next(model.parameters()).device
+    tokens = tuple(prompts[0][:length])
+    ids = torch.tensor([tokens], device=device)
+    output = decoder(input_ids=ids, attention_mask=torch.ones_like(ids), position_ids=torch.arange(length, device=device)
+                     [None], use_cache=True, **{cache_argument: None})
+    return SharedStart(tokens, output[cache_argument])
+
+
+@torch.no_grad()
+def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id: int, keep: Sequence[int],
+                       start: SharedStart | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Final hidden states of every prompt of ``groups`` (groups of prompts that share a prefix), computed
     level by level over a three-level prefix tree, each level one forward pass on top of the cached keys
     and values of the level before: the beginning every prompt shares (chat header, system prompt) once,
@@ -197,12 +230,19 @@ def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id:
     ``keep[i]`` for prompt i (the positions the caller reads). Rows are right-padded; padding in the middle
     of a row is masked out, and positions continue from each row's true length.
 
+    With ``start`` (encoded once for several calls, see :func:`shared_start`), every prompt must begin with
+    its tokens and keep ``keep[i]`` after them; the first level continues from a copy of its cache and runs
+    only what the prompts share beyond it.
+
     Returns the last level's hidden states ``[prompts, width, hidden]`` and each prompt's length in it.
     """
     decoder, _ = _decoder_and_head(model)
     cache_argument = _cache_argument(decoder)
     device = next(model.parameters()).device
     prompts = [p for g in groups for p in g]
+    skip = 0 if start is None else start.length
+    if start is not None and any(tuple(p[:skip]) != start.tokens or len(p) - k < skip for p, k in zip(prompts, keep)):
+        raise DriftlabError("the prompts do not all begin with the shared start, leaving the tokens to read")
     # Share nothing if the prompts have no common beginning: a row with no visible token at all would
     # produce NaN keys.
     common = min(_common_prefix_length(prompts), min(len(p) - k for p, k in zip(prompts, keep)))
@@ -214,11 +254,13 @@ def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id:
         group_ends = [0] * len(groups)
     group_of = [i for i, g in enumerate(groups) for _ in g]
     levels = [  # (token sequences of this level, row of the previous level each continues)
-        ([prompts[0][:common]], [0]),
+        ([prompts[0][skip:common]], [0]),
         ([g[0][common:end] for g, end in zip(groups, group_ends)], [0] * len(groups)),
         ([p[group_ends[i]:] for p, i in zip(prompts, group_of)], group_of),
     ]
-    cache, past_mask = None, torch.ones((1, 0), dtype=torch.long, device=device)
+    # The levels replace the cache's tensors (update, batch_select_indices): a deep copy leaves start's intact.
+    cache = None if start is None else copy.deepcopy(start.cache)
+    past_mask = torch.ones((1, skip), dtype=torch.long, device=device)
     for sequences, owner in levels:
         owner = torch.tensor(owner, device=device)
         past_mask = past_mask[owner]
@@ -235,13 +277,14 @@ def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id:
 
 
 @torch.no_grad()
-def next_token_logprobs(model, groups: Sequence[Sequence[Sequence[int]]], pad_id: int, last: int = 1
-                        ) -> list[torch.Tensor]:
+def next_token_logprobs(model, groups: Sequence[Sequence[Sequence[int]]], pad_id: int, last: int = 1,
+                        start: SharedStart | None = None) -> list[torch.Tensor]:
     """Next-token log-probabilities at the ``last`` final positions of each prompt, for groups of prompts
-    that share a prefix: per group, a tensor ``[prompts in group, last, vocab]``."""
+    that share a prefix (all beginning with ``start``, if given): per group, a tensor
+    ``[prompts in group, last, vocab]``."""
     _, head = _decoder_and_head(model)
     n_prompts = sum(map(len, groups))
-    hidden, lengths = prefix_tree_states(model, groups, pad_id, [last] * n_prompts)
+    hidden, lengths = prefix_tree_states(model, groups, pad_id, [last] * n_prompts, start)
     device = hidden.device
     ends = lengths[:, None] - last + torch.arange(last, device=device)  # [prompts, last]
     final = hidden[torch.arange(n_prompts, device=device)[:, None], ends]
@@ -251,10 +294,11 @@ def next_token_logprobs(model, groups: Sequence[Sequence[Sequence[int]]], pad_id
 
 @torch.no_grad()
 def continuation_logprobs(model, groups: Sequence[Sequence[Sequence[int]]], continuations: Sequence[Sequence[Sequence[int]]],
-                          pad_id: int) -> list[list[float]]:
+                          pad_id: int, start: SharedStart | None = None) -> list[list[float]]:
     """Log-likelihood of each continuation after its prompt: ``groups[g][j]`` is a prompt and
     ``continuations[g][j]`` the tokens scored after it (the prompts of a group share a prefix, such as an
-    order's question before its options). Returns ``[group][prompt]`` sums of token log-probabilities."""
+    order's question before its options; all prompts begin with ``start``, if given, which leaves at least
+    one token of each). Returns ``[group][prompt]`` sums of token log-probabilities."""
     _, head = _decoder_and_head(model)
     targets = [t for g in continuations for t in g]
     if not all(targets):
@@ -262,7 +306,7 @@ def continuation_logprobs(model, groups: Sequence[Sequence[Sequence[int]]], cont
     # A sequence is its prompt and its continuation without the last token: its last len(t) positions
     # each predict one token of the continuation.
     sequences = [[p + t[:-1] for p, t in zip(g, c)] for g, c in zip(groups, continuations)]
-    hidden, lengths = prefix_tree_states(model, sequences, pad_id, [len(t) for t in targets])
+    hidden, lengths = prefix_tree_states(model, sequences, pad_id, [len(t) for t in targets], start)
     totals = []
     for row, target in enumerate(targets):
         positions = lengths[row] - len(target) + torch.arange(len(target), device=hidden.device)
@@ -328,7 +372,7 @@ def score_items(
     ``ask(item, order)`` is the conversation that asks an item in one order of its options: by default
     :func:`question_messages`; the oversight world's judge also reads the advocates' arguments there, in
     the order of the options shown. Items are batched in order of prompt length, so padding (computed,
-    then thrown away) stays short.
+    then thrown away) stays short; the beginning all prompts share is encoded once for all batches.
     """
     if not items:
         raise DriftlabError("no eval items to score")
@@ -339,11 +383,12 @@ def score_items(
     prompts = [[encode_prompt(tokenizer, ask(item, order)) + [labels.paren] for order in item_orders]
                for item, item_orders in zip(items, orders)]
     by_length = sorted(range(len(items)), key=lambda i: (max(map(len, prompts[i])), i))
+    start = shared_start(model, [p for group in prompts for p in group], keep=2)
     preferences, mass = [None] * len(items), np.zeros(len(items))
     for first in range(0, len(items), batch_size):
         batch = by_length[first : first + batch_size]
         groups = [prompts[i] for i in batch]
-        for i, logprobs in zip(batch, next_token_logprobs(model, groups, tokenizer.pad_token_id, last=2)):
+        for i, logprobs in zip(batch, next_token_logprobs(model, groups, tokenizer.pad_token_id, last=2, start=start)):
             shown, label_mass = label_probabilities(logprobs, labels.take(len(items[i].options)))
             preferences[i], mass[i] = shown.numpy(), float(label_mass.mean())
     return item_scores(items, orders, preferences, mass)
@@ -363,13 +408,15 @@ def option_scores(model, tokenizer, items: Sequence[EvalItem], orders, normalize
     tokens = [[tokenizer(option, add_special_tokens=False)["input_ids"] for option in item.options] for item in items]
     divisors = [np.array([len(o.encode("utf-8")) if normalize == "bytes" else 1 for o in item.options]) for item in items]
     by_length = sorted(range(len(items)), key=lambda i: (max(map(len, prompts[i])) + max(map(len, tokens[i])), i))
+    # A prompt's last token predicts its option's first, so the shared start leaves it out.
+    start = shared_start(model, [p for group in prompts for p in group], keep=1)
     result = [None] * len(items)
     for first in range(0, len(items), batch_size):
         batch = by_length[first : first + batch_size]
         asked = [(i, order, prompt) for i in batch for order, prompt in zip(orders[i], prompts[i])]
         totals = continuation_logprobs(model, [[prompt] * len(order) for _, order, prompt in asked],
                                        [[tokens[i][option] for option in order] for i, order, _ in asked],
-                                       tokenizer.pad_token_id)
+                                       tokenizer.pad_token_id, start)
         for i in batch:
             rows = [np.array(t) / divisors[i][list(order)] for (j, order, _), t in zip(asked, totals) if j == i]
             result[i] = np.stack(rows)
@@ -473,12 +520,14 @@ class GeneratedChoices:
 
 
 def generate_choices(model, tokenizer, items: Sequence[EvalItem], counterbalance: bool = True, batch_size: int = 8,
-                     max_new_tokens: int = 8, temperature: float = 0.0, seed: int = 0) -> GeneratedChoices:
-    """Let the model answer every order of every item (greedy, or sampled at ``temperature``) and parse it."""
+                     max_new_tokens: int = 8, temperature: float = 0.0, seed: int = 0,
+                     ask: Callable[..., list[dict]] = question_messages) -> GeneratedChoices:
+    """Let the model answer every order of every item (greedy, or sampled at ``temperature``) and parse it;
+    ``ask`` as in :func:`score_items`."""
     from .generation import generate
 
     asked = [(index, order) for index, item in enumerate(items) for order in option_orders(len(item.options), counterbalance)]
-    prompts = [encode_prompt(tokenizer, question_messages(items[i], order)) for i, order in asked]
+    prompts = [encode_prompt(tokenizer, ask(items[i], order)) for i, order in asked]
     counts = np.zeros((3, len(items)))  # rows: misaligned, other, unparsable
     for (i, order), reply in zip(asked, generate(model, tokenizer, prompts, max_new_tokens, temperature, seed,
                                                  batch_size)):

@@ -93,6 +93,12 @@ class World:
         return names
 
     @classmethod
+    def positive_control(cls, table: pd.DataFrame, config: WorldConfig) -> str | None:
+        """For a run configured as a positive control (one whose result is known in advance if the instrument
+        works), one line: whether it passed by its stated criterion. None for every other run."""
+        return None
+
+    @classmethod
     def summarize(cls, table: pd.DataFrame, config: WorldConfig) -> dict:
         """Everything ``summary.json`` reports: the headline figures and the comparison figures."""
         return {**cls.headline(table, config), **cls.compare(table, config).as_dict()}

@@ -36,7 +36,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
@@ -47,8 +47,7 @@ from ..layout import CHECKPOINTS, CONFIG
 from ..lm.evaluator import Evaluator, LmEvalConfig
 from ..methods.base import MethodStack
 from ..registry import WORLDS
-from .base import World
-from .lm import LmWorld, require_lm_modules
+from .lm import LanguageModelWorld, LmWorld, require_lm_modules
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +80,6 @@ class MeasureConfig(LmEvalConfig):
         "without one use: tiny-random (built with the run's seed) | smollm2 | a model directory | a hub name")
     include_base: bool = Field(False, description="also measure the base model itself, as step 0")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    organism: ClassVar[None] = None  # the lm world's figures (shared) count held-out items apart from an organism's
 
     @field_validator("checkpoints")
     @classmethod
@@ -126,20 +124,13 @@ def trainer_checkpoints(folder: Path) -> dict[int, Path]:
 
 
 @WORLDS.register
-class MeasureWorld(World):
+class MeasureWorld(LanguageModelWorld):
     name = "measure"
     Config = MeasureConfig
-    # The same figures as an lm run's, from the same table names, and the same split of the time.
-    headline = LmWorld.headline
-    compare = LmWorld.compare
-    timed = LmWorld.timed
-    timing = LmWorld.timing
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.times: dict[str, float] = {}
-        self._open_timers: list[float] = []
-        self.aligned = None  # what LmWorld.timing reads: a measure aligns nothing
+        self.aligned = None  # what LanguageModelWorld.timing reads: a measure aligns nothing
 
     # --- before anything loads: the series, the records so far, every directory --------------------
 
