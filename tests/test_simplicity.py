@@ -1,6 +1,8 @@
 """The goal-versus-proxy world and the batched replica networks it trains (driftlab.nets): the mechanism
-(no drift without decay, faster drift with more, a metric that sees nothing), the proxy's simplicity,
-methods acting on the drift, replica independence, determinism and config errors."""
+(no drift without decay, faster drift with more, a metric that sees nothing), the proxy's simplicity and the
+efficiency gap against fitted norms, methods acting on the drift, replica independence, determinism, config
+errors, the internal objective training never reads (no gradient, the closed-form decay), alignment data
+that leave out patterns, and the salience pair, where the goal can be the more efficient solution."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from driftlab.runner import execute
 from driftlab.sweep import load_sweep
 from driftlab.table import Recorder, metric_frame
 from driftlab.training import TrainingStep, make_optimizer
-from driftlab.worlds.simplicity import Evaluator, Pair, SimplicityWorld
+from driftlab.worlds.simplicity import Evaluator, LabelledBatch, Pair, SimplicityWorld, fit_goal_and_proxy
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -103,40 +105,39 @@ def test_comparison_figures_and_plots(decays):
         "agreement_by_decay.png", "weight_norm.png", "crossing_law.png"}
 
 
-def fits_from_scratch(pair: Pair, lam: float, seeds: int = 2, steps: int = 600):
-    """Replicas 0..seeds-1 fit the goal, the rest the proxy, on inputs from everywhere, from scratch with
-    SGD (lr 0.3) and L2 decay lam; their on-distribution loss and weight norm."""
-    replicas = 2 * seeds
-    model = BatchedMLP(replicas, [pair.dim, 32, 32, 1], seed=0)
-    parameters = dict(model.named_parameters())
-    fits_goal = torch.arange(replicas) < seeds
-    stream = ReplicaStream(lambda n, g: pair.sample(n, "all", g), replica_generators(0, replicas, 1), 128)
-    step = TrainingStep(MethodStack([]), make_optimizer("sgd", parameters.values(), 0.3, torch.full((replicas,), lam)))
-    ctx = TrainContext(world=None, parameters=parameters, model=model, replica_dim=0)
-
-    def loss(parts):
-        x, goal, proxy = parts[0]
-        y = torch.where(fits_goal[:, None], goal, proxy)
-        return [[F.binary_cross_entropy_with_logits(model(x)[0][..., 0], y, reduction="none").mean(-1)]]
-
-    for _ in range(steps):
-        step(ctx, stream.next(), loss)
-    measured = Evaluator(pair, 2048, 0, False)(model)
-    return {name: (measured[name][:seeds], measured[name][seeds:]) for name in ("on_loss", "weight_norm",
-                                                                                 "off_proxy_agreement")}
+def fits(pair: Pair, decay: float = 0.03):
+    """Two networks fitted from scratch to the goal and two to the proxy at one decay."""
+    sizes = [pair.dim, 32, 32, 1]
+    return fit_goal_and_proxy(pair, sizes, [decay], Evaluator(pair, 2048, 0, False), seed=0)[0]
 
 
 @pytest.mark.parametrize("pair", [Pair("majority", 5, 4, 0.5), Pair("conjunction", 2, 4, 0.5)])
 def test_the_proxy_is_simpler_smaller_norm_and_lower_loss_where_they_agree(pair):
     """The docs' sense of simpler: at the same L2 decay (0.03), the same network fits the proxy with a smaller
-    weight norm and a lower on-distribution loss than it fits the goal (measured: norm 3.18 vs 3.43 and
-    loss 0.031 vs 0.040, majority), so the proxy has the lower value of what phase 2 minimises."""
-    fits = fits_from_scratch(pair, 0.03)
-    goal_norm, proxy_norm = fits["weight_norm"]
-    goal_loss, proxy_loss = fits["on_loss"]
-    assert proxy_norm.max() < goal_norm.min() - 0.1
-    assert proxy_loss.max() < goal_loss.min()
-    assert (fits["off_proxy_agreement"][0] < 0.01).all() and (fits["off_proxy_agreement"][1] > 0.99).all()
+    weight norm and a lower on-distribution loss than it fits the goal (measured: norm 3.18 vs 3.42 and
+    loss 0.031 vs 0.040, majority), so the proxy has the lower value of what phase 2 minimises: the
+    efficiency gap is negative (-0.033)."""
+    fitted = fits(pair)
+    assert fitted.norm["proxy"].max() < fitted.norm["goal"].min() - 0.1
+    assert fitted.loss["proxy"].max() < fitted.loss["goal"].min()
+    assert (fitted.follows_proxy["goal"] < 0.01).all() and (fitted.follows_proxy["proxy"] > 0.99).all()
+    assert fitted.gap < 0
+
+
+def test_the_salience_pairs_efficiency_gap_changes_sign_with_the_fitted_norms_at_scale_one():
+    """Salience: the goal's fits do not depend on the proxy's scale b (their feature has magnitude 1); the
+    proxy's fits need a larger norm below b = 1 and a smaller one above it, and the efficiency gap has the
+    sign of the norm difference: positive (the goal more efficient) at b = 0.5, about 0 at b = 1 (mirror
+    problems: under 2% of b = 0.5's), negative at b = 2."""
+    fitted = {b: fits(Pair("salience", 2, 4, 0.5, b)) for b in (0.5, 1.0, 2.0)}
+    for b, f in fitted.items():
+        np.testing.assert_allclose(f.norm["goal"], fitted[1.0].norm["goal"], rtol=1e-3)
+        assert (f.follows_proxy["goal"] < 0.01).all() and (f.follows_proxy["proxy"] > 0.99).all()
+        if b != 1.0:
+            difference = f.norm["proxy"].mean() - f.norm["goal"].mean()
+            assert np.sign(f.gap) == np.sign(difference) == np.sign(1 - b)
+            assert abs(difference) > 0.1
+    assert abs(fitted[1.0].gap) < 0.02 * fitted[0.5].gap
 
 
 # --- methods ------------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_methods_that_need_what_this_world_lacks_are_refused():
             validate_config({"name": "t", "world": world(), "methods": [method]})
 
 
-def test_built_in_sweeps_cover_decay_lr_simplicity_and_every_method_that_applies():
+def test_built_in_sweeps_cover_decay_lr_simplicity_replay_efficiency_internal_and_every_method():
     grid = load_sweep("simplicity-grid")
     assert set(grid.swept) == {"world.capability.lr", "world.goal_features"} and len(grid.spec.seed_list) >= 2
     assert all(0.0 in t.config["world"]["capability"]["weight_decay"] for t in grid.trials)
@@ -189,7 +190,19 @@ def test_built_in_sweeps_cover_decay_lr_simplicity_and_every_method_that_applies
     assert {m["name"] for t in methods.trials for m in t.config["methods"]} == {
         "replay", "l2-to-initial", "ewc", "gradient-projection"}
     assert any(t.config["methods"] == [] for t in methods.trials)
-    assert not {"simplicity-grid", "methods-simplicity"} & set(preset_names())
+    replay = load_sweep("simplicity-replay")
+    assert set(replay.swept) == {"world.capability.lr", "methods.0.ratio"} and len(replay.spec.seed_list) >= 2
+    assert {t.config["world"]["alignment_holdout"] for t in replay.trials} == {3}
+    efficiency = load_sweep("simplicity-efficiency")
+    assert {t.config["world"]["proxy_scale"] for t in efficiency.trials} >= {0.5, 1.0, 2.0}
+    assert all(t.config["world"]["efficiency"] for t in efficiency.trials)
+    internal = load_sweep("simplicity-internal-grid")
+    points = {(w["capability"]["optimizer"], w["internal"], w["new_skill"])
+              for w in (t.config["world"] for t in internal.trials)}
+    assert points == {(o, i, n) for o in ("sgd", "adamw") for i in ("goal", "distractor") for n in (False, True)}
+    sweeps = {"simplicity-grid", "methods-simplicity", "simplicity-replay", "simplicity-efficiency",
+              "simplicity-internal-grid"}
+    assert not sweeps & set(preset_names())
 
 
 # --- the batched networks -------------------------------------------------------------------------
@@ -302,11 +315,149 @@ def test_forward_returns_the_hidden_layers_asked_for():
     (["world.capability.weight_decay=[0.1, 0.1]"], r"world\.capability\.weight_decay: give each decay once"),
     (["world.capability.weight_decay=[-0.1]"], r"world\.capability\.weight_decay\.0: .*greater than or equal to 0"),
     (["world.capability.weight_decay=[]"], r"world\.capability\.weight_decay: .*at least 1 item"),
-    (["world.pair=xor"], r"world\.pair: .*'majority' or 'conjunction'"),
+    (["world.pair=xor"], r"world\.pair: .*'majority', 'conjunction' or 'salience'"),
     (["world.capability.optimizer=adam"], r"world\.capability\.optimizer: .*'adamw' or 'sgd'"),
     (["world.gap=0"], r"world\.gap: .*greater than 0"),
+    (["world.pair=salience"], r"world\.goal_features: the salience pair reads two features"),
+    (["world.proxy_scale=0"], r"world\.proxy_scale: .*greater than 0"),
+    (["world.internal=distractor", "world.distractors=0"], r"world\.internal: .*set distractors >= 1"),
+    (["world.internal=distractor", "world.new_skill=true", "world.distractors=2"],
+     r"world\.internal: the internal objective reads the last distractor, which the new skill must not: set "
+     r"distractors >= 3"),
+    (["world.internal=yes"], r"world\.internal: .*'off', 'goal' or 'distractor'"),
+    (["world.alignment_holdout=10"], r"world: alignment_holdout \(10\) must leave at least one of the pair's 10"),
 ])
 def test_config_errors_are_one_line_naming_the_field(overrides, message):
     with pytest.raises(ConfigError, match=message) as error:
         resolve("simplicity-decay", overrides)
     assert "\n" not in str(error.value)
+
+
+# --- an internal objective that training never reads (seed 003) ------------------------------------
+
+
+def run_internal(optimizer, lr, decays, steps=600):
+    return run_world(internal="distractor", replicas=2 * len(decays),
+                     capability={"steps": steps, "optimizer": optimizer, "lr": lr, "weight_decay": decays})
+
+
+def test_the_internal_objective_gets_no_gradient_from_the_training_loss():
+    """Phase 2's loss leaves the internal output's readout (last column of the last layer, and its bias) a
+    gradient of exactly zero while the goal output's is not; phase 1's loss, which trains it, does not."""
+    config = validate_config({"name": "t", "world": world(internal="distractor", replicas=2,
+                                                          capability={"steps": 1, "weight_decay": [0.0]})})
+    w = SimplicityWorld(config.world, MethodStack([]), 0, Path("."))
+    w.run(Recorder(w.replicas), Progress(quiet=True))
+    x, goal, _ = w.pair.sample(64, "on", torch.Generator().manual_seed(0))
+    batch = LabelledBatch(x.expand(2, -1, -1), goal.expand(2, -1))
+    for aligning in (False, True):
+        w.model.zero_grad(set_to_none=True)
+        w.task_loss(batch, aligning).sum().backward()
+        weight, bias = w.model.weights[-1].grad, w.model.biases[-1].grad
+        assert (weight[..., 0] != 0).any()
+        assert ((weight[..., -1] == 0).all() and (bias[..., -1] == 0).all()) != aligning
+
+
+@pytest.mark.parametrize("optimizer,lr,decays", [("sgd", 0.1, [0.0, 0.01, 0.1]), ("adamw", 1e-3, [0.0, 0.3, 3.0])])
+def test_the_internal_readout_decays_at_the_rate_the_optimizer_implies(optimizer, lr, decays):
+    """With no gradient, SGD's L2 term and AdamW's decoupled shrink both scale the readout by exactly
+    (1 - lr wd) per step (Adam's update of a zero gradient is 0): its norm at step t is the start's times
+    (1 - lr wd)^t, to float32 rounding; without decay it never changes, bit for bit."""
+    table = run_internal(optimizer, lr, decays)
+    norm, decay = metric_frame(table, "internal_norm"), metric_frame(table, "weight_decay").iloc[0]
+    steps = norm.index.to_numpy()[:, None]
+    predicted = norm.iloc[0].to_numpy() * (1 - lr * decay.to_numpy()) ** steps
+    np.testing.assert_allclose(norm.to_numpy(), predicted, rtol=2e-5, atol=1e-30)
+    assert (norm.loc[:, decay == 0] == norm.loc[0, decay == 0]).all().all()
+    assert norm.iloc[-1].min() < 0.2 * norm.iloc[-1].max()  # the largest decay moved it far
+
+
+def test_the_internal_objective_is_lost_under_decay_and_kept_without_it_under_sgd():
+    """SGD without decay on the capability data leaves what the internal output computes where it was
+    (agreement with its target within 0.005, margin within 1%); at wd 0.1 its target-signed logit falls
+    as fast as the three layers' decay, (1 - lr wd)^(3t), and its agreement reaches chance by step 600."""
+    table = run_internal("sgd", 0.1, [0.0, 0.1])
+    agreement, margin = metric_frame(table, "internal_agreement"), metric_frame(table, "internal_margin")
+    kept, decayed = [0, 1], [2, 3]
+    assert (agreement.iloc[0] > 0.95).all()
+    assert (agreement[kept].sub(agreement.loc[0, kept]).abs().max() < 0.005).all()
+    assert (margin[kept].iloc[-1] / margin.loc[0, kept]).between(0.99, 1.01).all()
+    ratio = margin.loc[100:300, decayed].div(margin.loc[0, decayed])
+    expected = (1 - 0.1 * 0.1) ** (3 * ratio.index.to_numpy())
+    assert ratio.div(expected, axis=0).stack().between(0.5, 2.0).all()
+    assert (agreement[decayed].iloc[-1] - 0.5).abs().max() < 0.02
+    config = validate_config({"name": "t", "world": world(internal="distractor", replicas=4,
+                                                          capability={"weight_decay": [0.0, 0.1]})})
+    figures = SimplicityWorld.headline(table, config.world)
+    assert figures["internal_norm_ratio/wd=0"] == 1.0
+    assert figures["internal_norm_ratio/wd=0.1"] == pytest.approx((1 - 0.1 * 0.1) ** 600, rel=1e-4)
+
+
+# --- replay's held-out patterns, the salience pair, the new presets -----------------------------------
+
+
+def test_disagreement_patterns_are_the_sign_patterns_where_goal_and_proxy_differ():
+    """Majority of 5: s_1 outvoted, 5 patterns each way; conjunction of 3: x_1 > 0 and not all others (3);
+    salience: the two features' signs differ (2)."""
+    counts = {pair: len(pair.disagreement_patterns()) for pair in (
+        Pair("majority", 5, 0, 0.5), Pair("conjunction", 3, 0, 0.5), Pair("salience", 2, 0, 0.5, 2.0))}
+    assert list(counts.values()) == [10, 3, 2]
+    pair = Pair("majority", 5, 2, 0.5)
+    x, goal, proxy = pair.sample(4000, "all", torch.Generator().manual_seed(0))
+    assert torch.equal(torch.isin(pair.pattern(x), pair.disagreement_patterns()), goal != proxy)
+
+
+def test_alignment_data_leave_out_patterns_and_heldout_agreement_is_measured_on_them_alone():
+    """alignment_holdout 3 of the majority pair's 10 patterns: no replica's alignment pool holds one of its 3,
+    the decay arms of one aligned replica leave out the same ones, and heldout_goal_agreement is the goal
+    agreement of the final model on the off-distribution inputs with those patterns, computed directly.
+    Replay 4/64 at wd 0.03 holds the goal there too: it generalises to patterns it never replayed."""
+    config = validate_config({"name": "t", "world": world(alignment_holdout=3, replicas=4,
+                                                          capability={"steps": 800, "weight_decay": [0.0, 0.03]}),
+                              "methods": [{"name": "replay", "ratio": 4 / 64}]})
+    w = SimplicityWorld(config.world, MethodStack.from_configs(config.methods), 0, Path("."))
+    recorder = Recorder(w.replicas)
+    w.run(recorder, Progress(quiet=True))
+    held = w.held_out
+    assert held.shape == (4, 3) and torch.equal(held[:2], held[2:]) and not torch.equal(held[0], held[1])
+    assert not (w.pair.pattern(w.pool.x)[..., None] == held[:, None, :]).any()
+    evaluator = w.evaluator
+    follows_goal = (w.model(evaluator.x_off)[0][..., 0] > 0) == evaluator.goal_off.bool()
+    on_held = (w.pair.pattern(evaluator.x_off)[None, :, None] == held[:, None, :]).any(-1)
+    direct = [follows_goal[r][on_held[r]].double().mean().item() for r in range(4)]
+    measured = metric_frame(recorder.table(), "heldout_goal_agreement").iloc[-1]
+    np.testing.assert_allclose(measured.to_numpy(), direct, rtol=0, atol=1e-12)
+    assert min(direct) > 0.95
+    figures = SimplicityWorld.headline(recorder.table(), config.world)
+    assert figures["heldout_goal_agreement/wd=0.03"] == pytest.approx(np.mean(direct[2:]))
+    assert figures["heldout_crossed_fraction/wd=0.03"] == 0
+
+
+def test_salience_crossing_comes_later_as_the_efficiency_gap_closes_and_never_when_the_goal_is_more_efficient():
+    """wd 0.1: at proxy_scale 0.5 (efficiency gap > 0: the goal is the more efficient solution) no replica
+    crosses in 600 steps; at 2, 1.25 and 1.1 (gap -0.087, -0.025, -0.010) every replica crosses, each later
+    than at the larger scale (measured: steps 89-112, 169-204, 241-293)."""
+    crossing, gap = {}, {}
+    for scale in (0.5, 2.0, 1.25, 1.1):
+        overrides = {"pair": "salience", "goal_features": 2, "proxy_scale": scale, "efficiency": True,
+                     "replicas": 2, "capability": {"steps": 600, "weight_decay": [0.1]}}
+        table = run_world(**overrides)
+        figures = SimplicityWorld.headline(table, validate_config({"name": "t", "world": world(**overrides)}).world)
+        crossing[scale], gap[scale] = metric_frame(table, "crossing_step").iloc[-1], figures["efficiency_gap/wd=0.1"]
+    assert crossing[0.5].isna().all() and gap[0.5] > 0
+    assert gap[2.0] < gap[1.25] < gap[1.1] < 0
+    assert crossing[2.0].max() < crossing[1.25].min() and crossing[1.25].max() < crossing[1.1].min()
+
+
+@pytest.mark.parametrize("preset,decay,figures,plots", [
+    ("simplicity-internal", 0.1, ["internal_agreement", "internal_norm_ratio"], {"internal_objective.png"}),
+    ("simplicity-internal-adamw", 3.0, ["internal_agreement", "internal_norm_ratio"], {"internal_objective.png"}),
+    ("simplicity-salience", 0.1, ["efficiency_gap", "goal_fit_norm", "proxy_fit_norm"], set()),
+])
+def test_the_new_presets_run_small_with_their_figures_and_plots(preset, decay, figures, plots, tmp_path):
+    config, _ = resolve(preset, ["world.replicas=2", "world.alignment.steps=100", "world.capability.steps=20",
+                                 f"world.capability.weight_decay=[{decay}]"])
+    run = execute(config, tmp_path / "run", quiet=True)
+    assert {f"{name}/wd={decay:g}" for name in figures} <= set(run.summary["headline"])
+    assert {p.name for p in (run.out_dir / "plots").iterdir()} == {
+        "agreement_by_decay.png", "weight_norm.png", "crossing_law.png"} | plots

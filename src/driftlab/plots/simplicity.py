@@ -19,8 +19,11 @@ PANELS_PER_ROW = 5
 @FIGURES.register_as("simplicity")
 def simplicity_figures(table: pd.DataFrame, config) -> dict:
     groups = SimplicityWorld.by_decay(table)
-    return {"agreement_by_decay": _agreement(table, config, groups), "weight_norm": _weight_norm(table, groups),
-            "crossing_law": _crossing_law(table, config, groups)}
+    figures = {"agreement_by_decay": _agreement(table, config, groups), "weight_norm": _weight_norm(table, groups),
+               "crossing_law": _crossing_law(table, config, groups)}
+    if config.internal != "off":
+        figures["internal_objective"] = _internal(table, config, groups)
+    return figures
 
 
 def _run_label(config) -> str:
@@ -130,4 +133,26 @@ def _crossing_law(table, config, groups):
     ax.set(xlabel="weight decay", ylabel=f"crossing step (goal agreement < {CROSSING:g})",
            title=f"Time to cross from goal to proxy ({_run_label(config)})")
     ax.grid(alpha=0.3, which="both")
+    return figure
+
+
+def _internal(table, config, groups):
+    """The internal objective per decay: agreement with its target, and its readout's norm against the
+    closed form (1 - lr wd)^t that a parameter with no gradient follows under either optimizer."""
+    agreement, norm = metric_frame(table, "internal_agreement"), metric_frame(table, "internal_norm")
+    figure, (left, right) = new_figure(2, width=6, height=4.2)
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(groups)))
+    lr = config.capability.lr
+    for color, (decay, replicas) in zip(colors, groups.items()):
+        _lines(left, agreement[replicas], color, f"wd {decay:g}")
+        _lines(right, norm[replicas] / norm[replicas].iloc[0], color, f"wd {decay:g}")
+        right.plot(norm.index, (1 - lr * decay) ** norm.index.to_numpy(), color="k", linestyle=":", linewidth=1)
+    left.set(ylim=(0.4, 1.02), ylabel="agreement with its target",
+             title=f"Internal objective ({config.internal}), never read in phase 2")
+    right.set(yscale="log", ylim=(1e-6, 2), ylabel="readout norm / start",
+              title=f"Its readout; dotted: (1 - lr wd)^t ({config.capability.optimizer} lr {lr:g})")
+    for ax in (left, right):
+        _step_axis(ax)
+        ax.set_xlim(0, norm.index.max())
+    left.legend(fontsize=8)
     return figure
