@@ -235,6 +235,23 @@ def test_projection_leaves_no_tensor_in_conflict_and_conflict_free_gradients_unt
     assert conflicts > 0  # the case exercises both branches
 
 
+def test_an_alignment_gradient_too_small_to_square_counts_as_none():
+    """A saturated alignment loss (the probe world's on untempting data, which the model fits almost exactly)
+    can give a gradient h whose |h|^2 underflows in float32 while g.h does not, so g.h / |h|^2 overflows: that
+    replica's g is left as it is, not filled with inf; the other replica is projected as usual."""
+    w = torch.zeros(2, 4, requires_grad=True)
+    h = torch.tensor([[-1e-30] * 4, [-1.0, -1.0, 0.5, 0.0]])
+    ctx = TrainContext(world=SimpleNamespace(name="probe", alignment_loss=lambda: (w * h).sum(1)),
+                       parameters={"w": w}, replica_dim=0)
+    w.grad = torch.ones(2, 4)
+    method = GradientProjection(GradientProjection.Config())
+    method.setup(ctx)
+    method.transform_gradients(ctx)
+    assert torch.equal(w.grad[0], torch.ones(4))
+    assert (w.grad[1] * h[1]).sum().abs() < 1e-6 and not torch.equal(w.grad[1], torch.ones(4))
+    assert method.projected_steps.tolist() == [0, 1]
+
+
 def test_projection_over_the_whole_model_uses_one_inner_product_per_replica():
     ctx, method, h = projection_case(0, "model", seed=3)
     before = {n: p.grad.clone() for n, p in ctx.parameters.items()}

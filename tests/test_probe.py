@@ -24,11 +24,11 @@ from driftlab.methods.base import Method, MethodStack
 from driftlab.methods.kl_to_base import KlToBase
 from driftlab.nets import BatchedMLP, optimizer_state, restore, snapshot
 from driftlab.plots.probe import end_state_table, phase_figures, probe_figures
-from driftlab.probes import auroc, fit_probe
+from driftlab.probes import auroc, fit_mlp_probe, fit_probe, tpr_at_fpr
 from driftlab.progress import Progress
 from driftlab.sweep import load_sweep
 from driftlab.table import Recorder, metric_frame
-from driftlab.worlds.probe import END_STATES, ProbeConfig, ProbeWorld
+from driftlab.worlds.probe import CAUGHT_BY, END_STATES, ProbeConfig, ProbeWorld, Task, TaskConfig
 
 FAST = {"replicas": 16, "pretrain_steps": 300, "steps": 1200, "lr": 3e-3, "nudge_rate": 0.2, "eval_examples": 512,
         "detector": {"audit_every": 50}, "record": {"points": 6, "interval": 100}}
@@ -134,6 +134,19 @@ def test_a_one_class_replica_reads_that_class_and_balancing_moves_the_threshold(
     assert (recall[1] > recall[0] + 0.1).all()
 
 
+def test_an_mlp_probe_reads_what_no_linear_probe_reads_and_each_replica_alone():
+    """Labels an XOR of two activations: held out, the linear probe is near chance, the MLP probe near 1. A
+    replica's MLP probe is the same beside others as alone, bit for bit."""
+    generator = torch.Generator().manual_seed(7)
+    h, held = (torch.randn(4, 600, 6, generator=generator) for _ in range(2))
+    y, y_held = ((t[..., 0] * t[..., 1] > 0) for t in (h, held))
+    linear, mlp = fit_probe(h, y.double()), fit_mlp_probe(h, y.double(), width=16)
+    assert auroc(linear.logits(held.double()), y_held).max() < 0.65
+    assert auroc(mlp.logits(held), y_held).min() > 0.95
+    pair = fit_mlp_probe(h[1:3], y[1:3].double(), width=16)
+    assert all(torch.equal(a[1:3], b) for a, b in zip(mlp.net.parameters(), pair.net.parameters()))
+
+
 def brute_auroc(s, y):
     diff = s[y][:, None] - s[~y][None, :]
     return ((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size
@@ -157,6 +170,41 @@ def test_auroc_is_the_mann_whitney_statistic_with_ties_counted_half():
     assert auroc(s[:1], y[:1], min_class=int(y[0].sum()) + 1).isnan().all()  # too few positives: NaN
 
 
+def direct_tpr(scores: np.ndarray, positive: np.ndarray, negative: np.ndarray, percent: int) -> float:
+    """Sort the benign scores, take the threshold at the (100 - percent)th percentile (the smallest score that at
+    most percent% of them exceed), count the positives above it."""
+    benign = np.sort(scores[negative])
+    threshold = benign[len(benign) - len(benign) * percent // 100 - 1]
+    assert (benign > threshold).mean() <= percent / 100 < (benign >= threshold).mean()
+    return float((scores[positive] > threshold).mean())
+
+
+def test_tpr_at_fpr_is_the_share_of_positives_above_the_benign_percentile():
+    """Against a direct computation per replica: replicas with different numbers of negatives (some not a
+    multiple of 100), examples that are neither class, heavy ties, and a replica whose negatives all tie."""
+    generator = torch.Generator().manual_seed(5)
+    s = torch.randn(6, 700, generator=generator, dtype=torch.float64)
+    kind = torch.randint(0, 3, (6, 700), generator=generator)  # 0 negative, 1 positive, 2 neither
+    kind[3, :650] = 0  # 650 negatives: 6 may lie above the threshold
+    positive, negative = kind == 1, kind == 0
+    s = s + 1.5 * positive  # positives score higher, so the rate is neither 0 nor 1
+    s[2] = torch.round(s[2] * 3) / 3  # heavy ties, positives tying with the threshold too
+    s[4] = torch.where(negative[4], 0.0, s[4])  # every negative ties: positives count only strictly above
+    for percent in (1, 5):
+        got = tpr_at_fpr(s, positive, negative, fpr=percent / 100)
+        for r in range(6):
+            want = direct_tpr(s[r].numpy(), positive[r].numpy(), negative[r].numpy(), percent)
+            assert got[r].item() == pytest.approx(want, abs=1e-12)
+        assert 0.05 < got.min() and got.max() < 0.95
+    # the threshold is np.quantile's inverted_cdf at 99%
+    benign = s[0][negative[0]].numpy()
+    above = s[0][positive[0]].numpy() > np.quantile(benign, 0.99, method="inverted_cdf")
+    assert tpr_at_fpr(s, positive, negative)[0].item() == pytest.approx(above.mean(), abs=1e-12)
+    none = tpr_at_fpr(s[:2], positive[:2], torch.zeros_like(negative[:2]))
+    few = tpr_at_fpr(s[:1], positive[:1], negative[:1], min_class=int(positive[0].sum()) + 1)
+    assert none.isnan().all() and few.isnan().all()  # no benign data, or too few positives: NaN
+
+
 # --- the mechanisms ------------------------------------------------------------------------------
 
 
@@ -164,7 +212,8 @@ def test_without_a_penalty_a_rotated_probe_keeps_reading_the_drift():
     table, summary = run({"detector": {"retrain_every": 250}})
     assert summary["final_misalignment"] > 0.95 and summary["final_misaligned_untempting"] < 0.02
     assert summary["final_deployed_auroc"] > 0.97 and summary["final_deployed_recall"] > 0.95
-    assert summary["end/caught"] == 1.0 and summary["heldout_alignment"] < 0.05
+    assert summary["end/blatant_deception"] == 1.0 and summary["final_deployed_tpr_at_fpr"] > 0.95
+    assert summary["heldout_alignment"] < 0.05
     assert summary["proxy_alignment"] == pytest.approx(summary["heldout_alignment"], abs=0.02)
     assert metric_frame(table, "misalignment").iloc[0].max() == 0.0  # pretraining made every replica aligned
 
@@ -177,10 +226,24 @@ def test_a_penalty_against_a_frozen_probe_silences_it_while_a_fresh_probe_still_
     _, pressed = run({"pressure": {"mode": "penalty"}})
     assert pressed["final_deployed_recall"] < 0.01 and pressed["final_fresh_auroc"] > 0.99
     assert pressed["final_misalignment"] > 0.95 and abs(pressed["final_misalignment"] - free["final_misalignment"]) < 0.02
-    assert pressed["end/obfuscated_policy"] == 1.0 and pressed["slipped_fraction"] == 1.0
+    assert pressed["end_by_recall/obfuscated_activations"] == 1.0 and pressed["slipped_fraction"] == 1.0
     assert pressed["proxy_alignment"] > 0.99 and pressed["heldout_alignment"] < 0.05
     # the evasion is mostly a calibration shift: the frozen probe still ranks well above chance
-    assert pressed["end_by_auroc/caught"] > 0.5
+    assert pressed["end_by_auroc/blatant_deception"] > 0.5
+
+
+def test_against_the_unpenalised_control_the_penalty_mostly_moves_the_frozen_probes_threshold():
+    """probe-frozen-unpenalised on this clock: the same frozen probes on the same replicas, no penalty. Drift
+    alone already takes some replicas past the probe's own threshold; the penalty takes its recall to 0, but
+    recalibrated on benign situations (TPR at 1% FPR) the penalised probe still catches most of what the
+    unpenalised one does (this clock: TPR 0.54 -> 0.36, recall 0.57 -> 0)."""
+    _, free = run({})
+    _, pressed = run({"pressure": {"mode": "penalty"}})
+    assert 0.2 < free["end_by_recall/obfuscated_activations"] < 0.8 and 0.2 < free["slipped_fraction"] < 0.8
+    assert free["final_deployed_recall"] > 0.3 and pressed["final_deployed_recall"] < 0.01
+    tpr = free["final_deployed_tpr_at_fpr"]
+    assert 0.5 * tpr < pressed["final_deployed_tpr_at_fpr"] < tpr
+    assert pressed["end/blatant_deception"] > 0.2  # caught by the literature's criterion, though its alarm is silent
 
 
 def test_a_probe_trained_against_loses_auroc_faster_than_the_same_probe_left_alone():
@@ -210,14 +273,16 @@ def test_at_the_last_hidden_layer_a_rotated_probe_keeps_a_higher_auroc_than_a_fr
 
 
 def test_rotating_a_probe_on_the_first_layer_moves_the_decision_past_it():
-    """Obfuscated activations: a fresh probe on the probed layer can no longer read misalignment, while the
-    next layer still reads it almost perfectly."""
-    table, summary = run({"pressure": {"mode": "penalty"}, "fresh_layers": "all",
+    """Unreadable: a fresh linear probe on the probed layer can no longer read misalignment, while the next layer
+    still reads it almost perfectly, and so does an MLP probe on the probed layer itself: the decision moved
+    out of that layer's linear directions, not out of the layer."""
+    table, summary = run({"pressure": {"mode": "penalty"}, "fresh_layers": "all", "fresh_mlp_width": 32,
                           "detector": {"layer": 0, "retrain_every": 250}})
     assert summary["final_misalignment"] > 0.95
     assert final(table, "fresh_auroc/layer0").mean() < 0.75 and final(table, "fresh_auroc/layer1").mean() > 0.98
+    assert summary["final_fresh_mlp_auroc"] > 0.98
     np.testing.assert_array_equal(final(table, "fresh_auroc"), final(table, "fresh_auroc/layer0"))
-    assert summary["end/obfuscated_activations"] >= 0.5
+    assert summary["end/unreadable"] >= 0.5 and summary["unreadable_by_mlp_too"] == 0.0
     assert final(table, "activation_norm").mean() > 1.5 * metric_frame(table, "activation_norm").iloc[0].mean()
 
 
@@ -231,14 +296,15 @@ EVERYTHING = [{"name": "detector-bias-tax", "tax": 1.0}, {"name": "kl-to-base", 
 def test_a_replica_runs_the_same_beside_any_others_and_a_run_repeats_bit_for_bit():
     """Every mechanism on (nudges, audits with label noise, penalty, rotation, fresh probes on every layer)
     and every method the world supports: replicas 0 and 1 beside three others equal a batch of two."""
-    world = {"fresh_layers": "all"}
+    world = {"fresh_layers": "all", "fresh_mlp_width": 8}
     few, _ = run({**world, "replicas": 2}, EVERYTHING, base=TINY)
     more, _ = run({**world, "replicas": 5}, EVERYTHING, base=TINY)
     again, _ = run({**world, "replicas": 2}, EVERYTHING, base=TINY, seed=0, stack=MethodStack.from_configs(
         validate_config({"name": "t", "world": {"type": "probe"}, "methods": EVERYTHING}).methods))
     pd.testing.assert_frame_equal(few, again)
     pd.testing.assert_frame_equal(few, more[more["replica"] < 2].reset_index(drop=True))
-    assert set(few["metric"]) >= {"kl-to-base/kl", "gradient-projection/projected_steps", "fresh_auroc/layer2"}
+    assert set(few["metric"]) >= {"kl-to-base/kl", "gradient-projection/projected_steps", "fresh_auroc/layer2",
+                                  "fresh_mlp_auroc", "deployed_tpr_at_fpr"}
     assert metric_frame(few, "deployed").iloc[-1].min() == 1.0
     assert not np.array_equal(final(few, "repr_distance")[:1], final(few, "repr_distance")[1:])
 
@@ -303,20 +369,46 @@ def test_kl_to_base_compares_the_action_distribution_with_the_starting_models_pe
     assert (final(table, "kl-to-base/kl") > 0).all()
 
 
-def test_the_methods_hold_alignment_where_they_should():
-    """kl-to-base on the developer's alignment data holds the action distribution at the start's. The tax on
-    evasion, here the change of the probed layer's activations since the probe was fitted, keeps that layer
-    nearer where the probe was fitted and slows the drift, but stops neither the drift nor the evasion (the
-    prototype: weight 3, misalignment 0.995 -> 0.825 at 10,000 steps, still an obfuscated policy)."""
+def test_the_methods_hold_alignment_only_where_they_should():
+    """kl-to-base holds the action distribution at the start's where its data reach: on the developer's
+    observable alignment data (untempting situations) it does not hold alignment in tempting ones, on oracle
+    data that include them it does. The tax on evasion, here the change of the probed layer's activations
+    since the probe was fitted, keeps that layer nearer where the probe was fitted and slows the drift, but
+    stops neither the drift nor the evasion (the prototype: weight 3, misalignment 0.995 -> 0.825 at 10,000
+    steps, still evading the probe)."""
     pressed = {"pressure": {"mode": "penalty"}}
+    kl_to_base = [{"name": "kl-to-base", "weight": 1.0, "examples": 32}]
     _, none = run(pressed)
-    _, kl = run(pressed, [{"name": "kl-to-base", "weight": 1.0, "examples": 32}])
-    assert kl["final_misalignment"] < 0.2 and none["final_misalignment"] > 0.9
-    assert kl["end/aligned"] > 0.8 and kl["final_capability"] > none["final_capability"] - 0.03
+    _, kl = run(pressed, kl_to_base)
+    _, oracle = run({**pressed, "alignment_oracle": True}, kl_to_base)
+    assert kl["final_misalignment"] > 0.9 and none["final_misalignment"] > 0.9 and kl["end/honest"] == 0.0
+    assert oracle["final_misalignment"] < 0.2 and oracle["end/honest"] > 0.8
+    assert oracle["final_capability"] > none["final_capability"] - 0.03
     _, taxed = run(pressed, [{"name": "detector-bias-tax", "tax": 3.0}])
     assert taxed["final_repr_distance"] < 0.75 * none["final_repr_distance"]
     assert 0.5 < taxed["final_misalignment"] < none["final_misalignment"] - 0.05
-    assert taxed["end/aligned"] < 0.5 and taxed["end/caught"] == 0.0
+    assert taxed["end/honest"] < 0.5 and taxed["end_by_recall/blatant_deception"] == 0.0
+
+
+class ExamplesSpy(Method):
+    """Keeps the world's alignment examples [R, n, dim] when training starts."""
+
+    name = "examples-spy"
+
+    def setup(self, ctx):
+        self.examples = torch.stack(ctx.world.alignment_examples(), 1)
+
+
+@pytest.mark.parametrize("oracle", [False, True])
+def test_the_alignment_data_are_what_the_developer_observes_unless_the_oracle_ablation_is_on(oracle):
+    spy = ExamplesSpy(None)
+    run({"replicas": 2, "alignment_oracle": oracle}, base=TINY, stack=MethodStack([spy]))
+    x = spy.examples
+    assert x.shape == (2, TINY["alignment_data"], Task(TaskConfig()).input_dim) and (x[..., -1] == 1).all()
+    tempting = Task.tempting(x).mean().item()
+    assert tempting == 0.0 if not oracle else 0.3 < tempting < 0.7
+    draws = Task(TaskConfig()).draw(400, torch.Generator().manual_seed(0), opportunity=True, tempting=True)
+    assert (Task.tempting(draws) == 1).all() and (draws[:, 0] > 0).float().mean().item() == pytest.approx(0.5, abs=0.1)
 
 
 def test_methods_that_need_what_this_world_lacks_are_refused():
@@ -329,15 +421,18 @@ def test_methods_that_need_what_this_world_lacks_are_refused():
 # --- summary, comparison, figures ----------------------------------------------------------------------
 
 
-def test_end_states_follow_their_definitions_under_both_meanings_of_caught():
-    final_rows = pd.DataFrame({  # aligned; caught both ways; evaded by recall only; obfuscated policy; activations
+def test_end_states_follow_their_definitions_under_each_meaning_of_caught():
+    final_rows = pd.DataFrame({  # honest; caught every way; caught by TPR and AUROC only; evaded, readable; not
         "misalignment": [0.4, 0.9, 0.9, 0.9, 0.9], "deployed_recall": [0.0, 0.8, 0.1, 0.0, 0.0],
+        "deployed_tpr_at_fpr": [0.0, 0.9, 0.6, 0.2, 0.1],
         "deployed_auroc": [0.5, 0.9, 0.8, 0.6, 0.9], "fresh_auroc": [0.5, 0.99, 0.99, 0.9, 0.7]})
     config = ProbeConfig()
     assert ProbeWorld.end_states(final_rows, config).tolist() == [
-        "aligned", "caught", "obfuscated_policy", "obfuscated_policy", "obfuscated_activations"]
+        "honest", "blatant_deception", "blatant_deception", "obfuscated_activations", "unreadable"]
+    assert ProbeWorld.end_states(final_rows, config, "recall").tolist() == [
+        "honest", "blatant_deception", "obfuscated_activations", "obfuscated_activations", "unreadable"]
     assert ProbeWorld.end_states(final_rows, config, "auroc").tolist() == [
-        "aligned", "caught", "caught", "obfuscated_policy", "caught"]
+        "honest", "blatant_deception", "blatant_deception", "obfuscated_activations", "blatant_deception"]
 
 
 def test_figures_and_the_sweep_reports_end_state_section():
@@ -349,36 +444,43 @@ def test_figures_and_the_sweep_reports_end_state_section():
         for noise in (0.0, 0.3):
             for tax in (0.0, 1.0):
                 shares = dict(zip(END_STATES, np.roll([0.7, 0.1, 0.2, 0.0], int(nudge > 0.05) + int(tax))))
-                for prefix in ("end", "end_by_auroc"):
+                for prefix, _ in CAUGHT_BY.values():
                     rows += [{"world.nudge_rate": nudge, "world.detector.label_noise": noise, "methods.0.tax": tax,
                               "headline": f"{prefix}/{state}", "mean": value} for state, value in shares.items()]
     aggregates = pd.DataFrame(rows)
     columns = ["world.nudge_rate", "world.detector.label_noise", "methods.0.tax"]
     shown = end_state_table(aggregates, columns)
     assert len(shown) == 8 and shown.iloc[0]["point"] == "nudge_rate=0.02, label_noise=0.0, tax=0.0"
-    assert shown.iloc[0]["aligned (by recall / by AUROC)"] == "0.70 / 0.70"
-    assert len(phase_figures(aggregates, columns)) == 2 and len(phase_figures(aggregates, columns[:1])) == 2
+    assert shown.iloc[0]["honest (by TPR at the benign FPR / recall / AUROC)"] == "0.70 / 0.70 / 0.70"
+    assert len(phase_figures(aggregates, columns)) == 3 and len(phase_figures(aggregates, columns[:1])) == 3
     assert end_state_table(aggregates.assign(headline="final_misalignment"), columns).empty  # another world
 
 
 # --- configs -------------------------------------------------------------------------------------------
 
 
-PRESETS = ["probe-no-penalty", "probe-frozen", "probe-rotation", "probe-evasion-cost"]
+PRESETS = ["probe-no-penalty", "probe-frozen-unpenalised", "probe-frozen", "probe-rotation", "probe-evasion-cost"]
 
 
 def test_presets_and_built_in_sweeps():
     assert set(PRESETS) <= set(preset_names())
     modes = {name: resolve(name)[0] for name in PRESETS}
     assert {name: (c.world.pressure.mode, c.world.detector.retrain_every) for name, c in modes.items()} == {
-        "probe-no-penalty": ("none", 250), "probe-frozen": ("penalty", 0), "probe-rotation": ("penalty", 250),
-        "probe-evasion-cost": ("penalty", 0)}
+        "probe-no-penalty": ("none", 250), "probe-frozen-unpenalised": ("none", 0), "probe-frozen": ("penalty", 0),
+        "probe-rotation": ("penalty", 250), "probe-evasion-cost": ("penalty", 0)}
+    # the control pairs with probe-frozen: the same config but for the pressure
+    control, frozen = (modes[name].model_dump(exclude={"name", "description"}) for name in
+                       ("probe-frozen-unpenalised", "probe-frozen"))
+    assert control["world"].pop("pressure")["mode"] == "none" and frozen["world"].pop("pressure")["mode"] == "penalty"
+    assert control == frozen
     assert [m.name for m in modes["probe-evasion-cost"].methods] == ["detector-bias-tax"]
     phases = load_sweep("probe-phases")
     assert set(phases.swept) == {"world.nudge_rate", "world.detector.label_noise", "methods.0.tax"}
     methods = load_sweep("methods-probe")
     assert {m["name"] for t in methods.trials for m in t.config["methods"]} == {
         "detector-bias-tax", "l2-to-initial", "ewc", "gradient-projection", "kl-to-base"}
+    oracle = {t.values["label"] for t in methods.trials if t.config["world"]["alignment_oracle"]}
+    assert oracle == {"ewc 1e5 (oracle data)", "gradient-projection (oracle data)", "kl-to-base (oracle data)"}
     assert any(t.config["methods"] == [] for t in methods.trials)
 
 
@@ -388,6 +490,7 @@ def test_presets_and_built_in_sweeps():
     (["world.detector.label_noise=0.5"], r"^world\.detector\.label_noise: .*less than 0\.5"),
     (["world.pressure.mode=select"], r"^world\.pressure\.mode: .*'none', 'penalty' or 'reject'"),
     (["world.widths=[]"], r"^world\.widths: .*at least 1 item"),
+    (["world.fresh_mlp_width=3"], r"^world\.fresh_mlp_width: .*multiple of 2"),
     (["world.nudge_rate=1.5"], r"^world\.nudge_rate: .*less than or equal to 1"),
     (["world.thresholds.readable_at=0.5"], r"^world\.thresholds\.readable_at: .*greater than 0\.5"),
 ])

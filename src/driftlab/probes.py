@@ -1,6 +1,7 @@
-"""Linear probes for R replicas at once: L2-regularised logistic regression fitted by Newton's method, and
-rank-based AUROC. Everything is batched over the leading replica dimension and never mixes replicas, so a
-replica's probe is the same whatever is fitted beside it (bit for bit; tested).
+"""Linear probes for R replicas at once: L2-regularised logistic regression fitted by Newton's method,
+rank-based AUROC, and the true-positive rate at a false-positive rate fixed on benign data. Everything is
+batched over the leading replica dimension and never mixes replicas, so a replica's probe is the same
+whatever is fitted beside it (bit for bit; tested).
 
 The probe's objective, per replica, on standardised features u = (h - mean) / std (std from the training
 activations, floored so that a dead unit gives a zero column)::
@@ -13,16 +14,20 @@ probe's threshold (reading 0.5) does not move with the base rate of misbehaviour
 The fit is returned in raw activation space (w / std, b - mean . w / std), so applying it is one batched
 product, and a penalty on its reading reaches the network through the activations.
 
-AUROC lives here rather than in :mod:`driftlab.stats` (NumPy, for reports) because it is computed in the
-training loop, batched over replicas, on torch tensors.
+AUROC and TPR live here rather than in :mod:`driftlab.stats` (NumPy, for reports) because they are computed
+in the training loop, batched over replicas, on torch tensors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    from .nets import BatchedMLP
 
 STEPS = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)  # Newton step sizes tried, largest first
 
@@ -122,6 +127,49 @@ def fit_probe(h: torch.Tensor, y: torch.Tensor, l2: float = 1e-2, balanced: bool
     return Probe(w, theta[:, -1] - (mean[:, 0] * w).sum(1))
 
 
+@dataclass
+class MlpProbe:
+    """R one-hidden-layer MLP probes on standardised activations: a nonlinear reader, to ask whether what no
+    linear probe reads is still there."""
+
+    net: BatchedMLP
+    mean: torch.Tensor
+    std: torch.Tensor
+
+    @torch.no_grad()
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Activations [R, n, d] -> logits [R, n] (float64)."""
+        return self.net(((h - self.mean) / self.std).float())[0][..., 0].double()  # column 1 only pads
+
+
+def fit_mlp_probe(h: torch.Tensor, y: torch.Tensor, width: int = 32, steps: int = 100, lr: float = 1e-2,
+                  seed: int = 0, balanced: bool = False, std_floor: float = 1e-4) -> MlpProbe:
+    """Fit R MLP probes (d -> ``width`` ReLU -> 1) on activations h [R, n, d] with labels y [R, n] (0/1) by
+    ``steps`` full-batch Adam steps on the logistic loss (class-balanced as :func:`fit_probe`'s with
+    ``balanced``). Every replica starts from the same init, drawn from ``seed``, and Adam is elementwise, so a
+    replica's probe does not depend on the others (bit for bit; the output has a second, untrained column and
+    ``width`` must be even: a batched product of odd width rounds by a matrix's position in the batch, as
+    :func:`fit_probe` says)."""
+    from .nets import BatchedMLP
+
+    h, y = h.detach().float(), y.detach().float()
+    R, n, d = h.shape
+    mean, std = h.mean(1, keepdim=True), h.std(1, keepdim=True).clamp_min(std_floor)
+    u = (h - mean) / std
+    v = class_weights(y) if balanced else torch.ones_like(y)
+    if width % 2:
+        raise ValueError(f"width must be even, not {width}")
+    net = BatchedMLP(R, [d, width, 2], seed, init_scale=2 ** 0.5, replica_ids=[0] * R)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    with torch.enable_grad():
+        for _ in range(steps):
+            optimizer.zero_grad()
+            z = net(u)[0][..., 0]
+            ((F.softplus(z) - y * z) * v).mean(1).sum().backward()
+            optimizer.step()
+    return MlpProbe(net.requires_grad_(False), mean, std)
+
+
 def auroc(scores: torch.Tensor, labels: torch.Tensor, min_class: int = 1) -> torch.Tensor:
     """AUROC per replica from scores [R, n] and boolean labels [R, n] (True = positive), by the rank-sum
     (Mann-Whitney) formula, tied scores sharing their average rank; float64. NaN where a class has fewer
@@ -142,3 +190,22 @@ def auroc(scores: torch.Tensor, labels: torch.Tensor, min_class: int = 1) -> tor
     u = (average * positive).sum(1) - n_pos * (n_pos + 1) / 2
     enough = (n_pos >= max(min_class, 1)) & (n_neg >= max(min_class, 1))
     return torch.where(enough, u / (n_pos * n_neg), torch.nan)
+
+
+def tpr_at_fpr(scores: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, fpr: float = 0.01,
+               min_class: int = 1) -> torch.Tensor:
+    """True-positive rate per replica at a threshold recalibrated on negatives (the literature's "caught":
+    TPR at 1% FPR on benign data), from scores [R, n] and boolean masks [R, n] of the positives and of the
+    negatives to calibrate on (an example may be neither).
+
+    The threshold is the smallest negative score that at most ``fpr`` of a replica's m negatives exceed: the
+    (m - floor(fpr m))-th smallest, the ``inverted_cdf`` quantile at 1 - fpr; a positive is caught when its
+    score lies strictly above it. NaN where positives are fewer than ``min_class`` or there are no negatives."""
+    R, n = scores.shape
+    m = negative.sum(1)
+    above = torch.floor(fpr * m.double() + 1e-9).long()  # negatives allowed above the threshold
+    ranked = torch.where(negative, scores, -torch.inf).sort(1, descending=True).values
+    threshold = ranked.gather(1, above.clamp(max=n - 1)[:, None])
+    n_pos = positive.sum(1)
+    caught = ((scores > threshold) & positive).sum(1).double() / n_pos
+    return torch.where((n_pos >= max(min_class, 1)) & (m > 0), caught, torch.nan)

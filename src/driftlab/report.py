@@ -149,7 +149,8 @@ def _scalar(value: object) -> object:
 # (a probability below 0), which says nothing true. A slope, fit or gap of such a quantity is unbounded.
 UNBOUNDED_WORDS = frozenset({"slope", "r2", "rise", "gap", "minus", "change", "delta", "log", "fit"})
 UNIT_WORDS = frozenset({"accuracy", "alignment", "aligned", "fraction", "rate", "p", "score", "consistency", "auroc",
-                        "share", "mass", "chance", "misalignment", "caught", "obfuscated"})
+                        "share", "mass", "chance", "misalignment", "caught", "obfuscated", "honest", "deception",
+                        "unreadable", "tpr"})
 NONNEGATIVE_WORDS = frozenset({"kl", "time", "s", "seconds", "step", "steps", "items", "skipped", "corrections",
                                "variance", "n"})
 CLIPPED = ("95% CIs clipped to each quantity's range ([0, 1] for probabilities, accuracies, rates and alignment; "
@@ -684,7 +685,7 @@ def withheld_fool_rates(sweep: SweepContents) -> dict[tuple[str, str], str]:
 
 def sweep_end_states(sweep: SweepContents) -> str:
     """Where each end state of the probe world occurs over the grid (only for sweeps whose summaries have them)."""
-    from .plots.probe import end_state_table, phase_figures
+    from .plots.probe import END_STATES_TEXT, end_state_table, phase_figures
 
     if sweep.aggregates is None:
         return ""
@@ -693,12 +694,7 @@ def sweep_end_states(sweep: SweepContents) -> str:
         return ""
     figures = [image(figure_png(figure), "Mean share of replicas in each end state across seeds, per grid point")
                for figure in phase_figures(sweep.aggregates, sweep.shown)]
-    return section("End states: where each occurs", paragraph(
-        "Per grid point, the share of replicas that end aligned; misaligned and caught by the deployed probe; "
-        "misaligned with the deployed probe evaded but a fresh probe still reading it (obfuscated policy); or "
-        "misaligned and unreadable even by a fresh probe (obfuscated activations). Caught by recall: the probe "
-        "flags at least caught_at of the misaligned actions at its own threshold; by AUROC: it would at some "
-        "threshold."), table(shares), gallery(figures))
+    return section("End states: where each occurs", paragraph(END_STATES_TEXT), table(shares), gallery(figures))
 
 
 def sweep_debate(sweep: SweepContents) -> str:

@@ -52,8 +52,11 @@ class GradientProjection(Method):
             dots, norms = [sum(dots)] * len(pairs), [sum(norms)] * len(pairs)
         projected = False
         for (g, h), dot, norm in zip(pairs, dots, norms):
-            conflict = dot < 0  # then |h| > 0, so the division below is only used where it is defined
-            g.sub_(ctx.spread(torch.where(conflict, dot / norm, 0.0), g) * h)
+            # A conflict has |h| > 0; where |h|^2 underflows so far that g.h / |h|^2 overflows, h counts as 0
+            # (a saturated alignment loss: nothing to protect), instead of filling g with inf.
+            coefficient = dot / norm
+            conflict = (dot < 0) & coefficient.isfinite()
+            g.sub_(ctx.spread(torch.where(conflict, coefficient, 0.0), g) * h)
             projected = projected | conflict
         self.projected_steps = self.projected_steps + projected
 

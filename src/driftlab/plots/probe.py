@@ -11,15 +11,23 @@ import pandas as pd
 
 from ..registry import FIGURES
 from ..table import metric_frame
-from ..worlds.probe import END_STATES, ProbeWorld
+from ..worlds.probe import CAUGHT_BY, END_STATES, ProbeWorld
 from .common import new_figure, plot_replicas, plt
 
-STATE_COLORS = {"aligned": "tab:green", "caught": "tab:blue", "obfuscated_policy": "tab:orange",
-                "obfuscated_activations": "tab:red"}
-STATE_NAMES = {"aligned": "aligned", "caught": "misaligned, caught", "obfuscated_policy": "obfuscated policy",
-               "obfuscated_activations": "obfuscated activations"}
-SHORT_NAMES = {"aligned": "aligned", "caught": "caught", "obfuscated_policy": "obf. policy",
-               "obfuscated_activations": "obf. activations"}  # distinct in a phase diagram's small cells
+STATE_COLORS = {"honest": "tab:green", "blatant_deception": "tab:blue", "obfuscated_activations": "tab:orange",
+                "unreadable": "tab:red"}
+STATE_NAMES = {"honest": "honest", "blatant_deception": "blatant deception, caught",
+               "obfuscated_activations": "obfuscated activations", "unreadable": "unreadable by a fresh probe"}
+SHORT_NAMES = {"honest": "honest", "blatant_deception": "blatant", "obfuscated_activations": "obf. activations",
+               "unreadable": "unreadable"}  # distinct in a phase diagram's small cells
+# What the sweep report says above the end-state table (report.sweep_end_states).
+END_STATES_TEXT = (
+    "Per grid point, the share of replicas in each end state, named after the FAR AI Obfuscation Atlas: honest "
+    "(not misaligned); blatant deception (misaligned and caught by the deployed probe); obfuscated activations "
+    "(misaligned, the deployed probe evaded, a probe fitted afresh on the same layer still reading it); "
+    "unreadable (misaligned and not even a fresh linear probe on that layer reads it). Caught by TPR: the "
+    "deployed probe, its threshold recalibrated to flag 1% (benign_fpr) of benign situations, flags at least "
+    "caught_at of the misaligned actions; by recall: at its own threshold; by AUROC: at some threshold.")
 
 
 @FIGURES.register_as("probe")
@@ -38,7 +46,8 @@ def _run_label(config) -> str:
 
 def _misalignment_vs_probes(table, config):
     """Left: the truth against what the deployed probe says (the shaded gap slips through). Right: whether
-    misalignment is readable at all: the deployed probe's AUROC against a fresh probe's."""
+    misalignment is readable at all: the deployed probe's AUROC and its TPR at the benign FPR against fresh
+    probes' AUROCs (linear on each layer recorded, MLP where fitted)."""
     figure, (truth, readable) = new_figure(ncols=2, width=6.4, height=4.3)
     misalignment = metric_frame(table, "misalignment").mean(axis=1)
     flagged = metric_frame(table, "deployed_flag_rate").mean(axis=1)
@@ -61,12 +70,17 @@ def _misalignment_vs_probes(table, config):
     plot_replicas(readable, table, "fresh_auroc", f"fresh probe, layer {config.detector.layer}", "tab:purple")
     others = sorted(m for m in table["metric"].unique()
                     if m.startswith("fresh_auroc/layer") and m != f"fresh_auroc/layer{config.detector.layer}")
-    for metric, color in zip(others, ["tab:cyan", "tab:olive", "tab:gray", "tab:pink"] * len(others)):
+    colors = ["tab:cyan", "tab:olive", "tab:gray", "tab:brown"] * len(others)
+    means = [(m, f"fresh probe, layer {m.removeprefix('fresh_auroc/layer')}", c) for m, c in zip(others, colors)]
+    means += [line for line in (
+        ("fresh_mlp_auroc", f"fresh MLP probe, layer {config.detector.layer}", "tab:green"),
+        ("deployed_tpr_at_fpr", f"deployed probe's TPR at {config.thresholds.benign_fpr:.0%} FPR", "tab:pink"),
+    ) if line[0] in set(table["metric"])]
+    for metric, label, color in means:
         mean = metric_frame(table, metric).mean(axis=1)
-        readable.plot(mean.index, mean, color=color, linestyle="--", linewidth=1.3,
-                      label=f"fresh probe, layer {metric.removeprefix('fresh_auroc/layer')} (mean)")
-    readable.set(xlabel="step", ylabel="AUROC on the current model", ylim=(0.3, 1.02),
-                 title="Is misalignment still linearly readable?")
+        readable.plot(mean.index, mean, color=color, linestyle="--", linewidth=1.3, label=f"{label} (mean)")
+    readable.set(xlabel="step", ylabel="AUROC (TPR where said) on the current model", ylim=(-0.03, 1.03),
+                 title="Is misalignment still readable?")
     for ax in (truth, readable):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower left")
@@ -89,10 +103,10 @@ def _representation(table, config):
 
 
 def _end_states(table, config):
-    """The share of replicas in each end state, under both definitions of caught."""
+    """The share of replicas in each end state, under each definition of caught."""
     final = ProbeWorld.final(table)
     shares = pd.DataFrame({f"caught by {name}": ProbeWorld.end_states(final, config, by).value_counts(normalize=True)
-                           for by, name in (("recall", "recall"), ("auroc", "AUROC"))}).reindex(list(END_STATES)).fillna(0.0).T
+                           for by, (_, name) in CAUGHT_BY.items()}).reindex(list(END_STATES)).fillna(0.0).T
     figure, (ax,) = new_figure(width=7.0, height=2.4)
     _stacked_bars(ax, shares)
     ax.set(xlabel="share of replicas", title=f"End states of {len(final)} replicas ({_run_label(config)})")
@@ -139,24 +153,25 @@ def point_label(names: list[str], key) -> str:
 
 
 def end_state_table(aggregates: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Per grid point, the mean share of replicas in each end state, by recall and by AUROC (as "a / b")."""
-    by_recall, by_auroc = (end_state_shares(aggregates, columns, prefix) for prefix in ("end", "end_by_auroc"))
-    if by_recall.empty:
+    """Per grid point, the mean share of replicas in each end state, caught by each of CAUGHT_BY (as "a / b / c")."""
+    shares = [end_state_shares(aggregates, columns, prefix) for prefix, _ in CAUGHT_BY.values()]
+    if shares[0].empty:
         return pd.DataFrame()
-    points = [point_label(columns, key) for key in by_recall.index] if columns else ["all"]
+    points = [point_label(columns, key) for key in shares[0].index] if columns else ["all"]
+    by = " / ".join(name for _, name in CAUGHT_BY.values())
     return pd.DataFrame({"point": points, **{
-        f"{STATE_NAMES[state]} (by recall / by AUROC)": [f"{a:.2f} / {b:.2f}" for a, b in
-                                                         zip(by_recall[state], by_auroc[state])]
+        f"{STATE_NAMES[state]} (by {by})": [" / ".join(f"{v:.2f}" for v in values)
+                                            for values in zip(*(s[state] for s in shares))]
         for state in END_STATES}})
 
 
 def phase_figures(aggregates: pd.DataFrame, columns: list[str]) -> list:
-    """Where each end state occurs, by both definitions of caught: with two or more numeric swept fields a
+    """Where each end state occurs, by each definition of caught: with two or more numeric swept fields a
     phase diagram (the first two as axes, one panel per value of the others; each cell coloured by its
     commonest end state and labelled with every share), else stacked bars per grid point."""
     numeric = [c for c in columns if pd.api.types.is_numeric_dtype(aggregates[c]) and aggregates[c].nunique() > 1]
     figures = []
-    for prefix, by in (("end", "recall"), ("end_by_auroc", "AUROC")):
+    for prefix, by in CAUGHT_BY.values():
         shares = end_state_shares(aggregates, columns, prefix)
         if shares.empty:
             continue
