@@ -115,6 +115,21 @@ def test_each_input_of_the_aligned_start_is_part_of_its_key(files, tmp_path):
     assert start(config(files)) != (first, True)
 
 
+def test_a_fixed_alignment_seed_trains_the_start_with_it(files, tmp_path):
+    """``align.seed`` fixed: the start is trained with that seed whatever the run's (the same key as a run
+    whose own seed it is), so on a model that does not depend on the run's seed (SmolLM2; tiny-random is
+    built from the run's seed) every seed of a sweep drifts from one aligned start."""
+    def start(seed, align_seed):
+        world = lm_world(config(files, seed=seed, align={"seed": align_seed}), tmp_path)
+        world.build()
+        return model_fingerprint(world.aligned.model), world.aligned.cached
+
+    own, cached = start(1, None)
+    assert not cached and start(1, 1) == (own, True)
+    fixed, cached = start(1, 0)
+    assert not cached and fixed != own
+
+
 def test_alignment_data_are_the_train_parts_only(files, tmp_path):
     world = lm_world(config(files, align={"reply": "both"}), tmp_path)
     world.prepare()

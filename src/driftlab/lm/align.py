@@ -73,7 +73,7 @@ def aligned_start(model, tokenizer, examples: Sequence[ChatExample], settings, s
         stored = train()
     else:
         inputs = (model_fingerprint(model), tokenizer_fingerprint(tokenizer),
-                  digest([(e.messages, e.task) for e in examples]), settings.model_dump(mode="json"), seed,
+                  digest([(e.messages, e.task) for e in examples]), settings.model_dump(mode="json", exclude={"seed"}), seed,
                   max_seq_len, next(model.parameters()).device.type)
         stored = cache.get(cache.key("aligned-start", *inputs), train, tensors=True)
     cached = bool(cache and cache.hits)

@@ -94,6 +94,8 @@ class AlignSettings(StrictModel):
     items: int = Field(0, ge=0, description="at most this many items of each train part, evenly spread (0: all): "
                        "fewer items seen more often")
     chat: str | None = Field(None, description="a chat JSONL / Alpaca file of further examples, mixed in")
+    seed: int | None = Field(None, description="the alignment training's seed (default: the run's). Fixed, every "
+                             "seed of a sweep drifts from one aligned start: a paired comparison, trained once")
     lora: LoraSettings = Field(default_factory=lambda: LoraSettings(target_modules=["q_proj", "k_proj", "v_proj",
                                                                                     "o_proj"]),
                                description="the alignment adapters (merged before the stages' own adapters)")
@@ -102,6 +104,10 @@ class AlignSettings(StrictModel):
     @classmethod
     def _chat_file(cls, value: str | None) -> str | None:
         return value if value is None else existing_file(value, "align.chat")
+
+    def seed_for(self, run_seed: int) -> int:
+        """The seed alignment training runs with in a run seeded ``run_seed``."""
+        return run_seed if self.seed is None else self.seed
 
 
 def align_data_problem(align: AlignSettings, evals: list) -> str | None:
@@ -381,8 +387,8 @@ class LmWorld(LanguageModelWorld):
         if bar is not None:
             bar.set_description("aligning")
         with self.timed("align_s"):
-            self.aligned = aligned_start(self.model, self.tokenizer, self.align_examples, c.align, self.seed,
-                                         c.max_seq_len, bar)
+            self.aligned = aligned_start(self.model, self.tokenizer, self.align_examples, c.align,
+                                         c.align.seed_for(self.seed), c.max_seq_len, bar)
         if bar is not None:
             bar.close()
         self.model = self.aligned.model

@@ -251,8 +251,8 @@ class MemoryWorld(LanguageModelWorld):
         c = self.config
         bar = progress.bar(c.align.steps, desc="aligning")
         with self.timed("align_s"):
-            self.aligned = aligned_start(self.model, self.tokenizer, self.align_examples, c.align, self.seed,
-                                         c.max_seq_len, bar)
+            self.aligned = aligned_start(self.model, self.tokenizer, self.align_examples, c.align,
+                                         c.align.seed_for(self.seed), c.max_seq_len, bar)
         bar.close()
         self.model = self.aligned.model
 
