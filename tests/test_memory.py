@@ -13,6 +13,7 @@ from driftlab.config import resolve, validate_config
 from driftlab.errors import ConfigError
 from driftlab.layout import NOTES
 from driftlab.lm.evaluator import Evaluator
+from driftlab.methods.base import MethodStack
 from driftlab.runner import execute, positive_control
 from driftlab.table import metric_mean
 from driftlab.worlds.memory import Memory, MemoryWorld, Note
@@ -141,6 +142,17 @@ def test_a_kind_the_pool_lacks_is_named_before_any_model_loads(tmp_path):
         execute(config, tmp_path / "run", quiet=True)
     assert not (tmp_path / "run").exists()
     assert "\n" not in str(caught.value)
+
+
+def test_the_aligned_start_is_trained_after_the_memorys_system_message(tmp_path):
+    """Aligned on questions asked as the memory world asks them (its system message, the memory empty), not
+    under the model's default system message, where the start's choices need not carry over."""
+    config = validate_config(run_config(tiny_memory(align={"steps": 1, "items": 2}, system="NOTES:\n{notes}")))
+    world = MemoryWorld(config.world, MethodStack([]), 0, tmp_path)
+    world.prepare()
+    assert world.align_examples
+    assert all(e.messages[0] == {"role": "system", "content": "NOTES:\n(no notes yet)"} for e in world.align_examples)
+    assert all(m["role"] != "system" for e in world.align_examples for m in e.messages[1:])
 
 
 def test_the_smoke_preset_runs(tmp_path):

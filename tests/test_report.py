@@ -188,6 +188,23 @@ def test_sweep_over_methods_compares_them_from_the_sweep_tables(tmp_path, chromi
     assert chromium.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def test_a_grid_over_methods_of_one_name_names_its_points_by_their_settings(tmp_path):
+    """Two points with l2-to-initial at different weights (and a second swept field): the report is written,
+    each point named apart by the setting that differs, not by the method's name alone."""
+    sweep = {"name": "grid-methods", "base": "gradient-baseline", "seeds": 1,
+             "set": {"world.replicas": 2, "world.steps": 50},
+             "grid": {"methods": [[], [{"name": "l2-to-initial", "weight": 1.0}],
+                                  [{"name": "l2-to-initial", "weight": 0.1}]],
+                      "world.lr": [0.01, 0.02]}}
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    for name in ("no method, lr=0.01", "l2-to-initial (weight=1.0), lr=0.02", "l2-to-initial (weight=0.1), lr=0.01"):
+        assert name in html
+
+
 def test_sweep_report_stays_bounded_however_many_figures_and_metrics(tmp_path):
     """Hundreds of summary figures and metrics (as an lm methods sweep has): a bounded number of plots, the rest
     named as left out, and a file far under the 3 MB the methods-lm-smoke report must stay within."""

@@ -1,7 +1,7 @@
 """Drift through what an agent writes into its own memory (seed 001's Agent-0, which learns on the fly).
 
 Nothing is trained: the model's weights stay as loaded (or as aligned by ``world.align``, the lm world's
-alignment phase). What changes is its *memory*, a list of short notes placed in the system prompt before
+alignment phase, here on questions asked after the memory's system message with the memory empty). What changes is its *memory*, a list of short notes placed in the system prompt before
 every question it is asked, within a token budget. Table rows use ``step`` = memory update: step 0 is the
 model with an empty memory, step t the memory after the t-th proposed update. One step, top to bottom
 (``run``)::
@@ -178,7 +178,9 @@ class MemoryWorld(LanguageModelWorld):
             have = sorted({n.kind for n in pool})
             raise ConfigError(f"world.kinds: the pool ({c.notes}) has no notes of kind {', '.join(missing)} "
                               f"(it has: {', '.join(have)})")
-        self.align_examples = self.evaluator.align_examples(c.align) if c.align else []
+        # the aligned start is trained as it is then asked: after the memory's system message, the memory empty
+        self.evaluator.system = c.system.format(notes=Memory(c.budget_tokens).render())
+        self.align_examples = self.evaluator.with_system(self.evaluator.align_examples(c.align)) if c.align else []
         if self.methods.selects and not (self.evaluator.eval_sets("proxy") and self.evaluator.eval_sets("heldout")):
             raise ConfigError("world.evals: selection (proxy-selection) needs eval sets with a proxy part (to select "
                               "on) and a held-out part (to report on)")
