@@ -64,6 +64,7 @@ def driftlab_run(replicas: int, steps: int, seed: int = 0, gradient: str = "anal
     from driftlab.methods.base import MethodStack
     from driftlab.progress import Progress
     from driftlab.registry import WORLDS
+    from driftlab.slip import FIRST_STEP
     from driftlab.table import Recorder
 
     config, _ = resolve("gradient-baseline", [f"world.replicas={replicas}", f"world.steps={steps}",
@@ -75,7 +76,7 @@ def driftlab_run(replicas: int, steps: int, seed: int = 0, gradient: str = "anal
         world.run(recorder, Progress(quiet=True))
     table = recorder.table()
     final = table[table["step"] == steps].pivot(index="replica", columns="metric", values="value")
-    return timer, {name: final[name].to_numpy() for name in (*FINALS, "first_slip_step")}
+    return timer, {**{name: final[name].to_numpy() for name in FINALS}, "first_slip_step": final[FIRST_STEP].to_numpy()}
 
 
 def agreement(ours: np.ndarray, theirs: np.ndarray) -> tuple[float, float, float]:

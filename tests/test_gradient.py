@@ -149,7 +149,7 @@ def test_baseline_alignment_collapses_while_detector_reads_near_one(runs):
     assert summary["final_detector_bias"] > 0.9
     assert summary["slipped_fraction"] == 1.0
     # Drift rate ~ lr * p * penalty / 2 = 2.5e-4 per step: alignment reaches 0.5 near step 2,000.
-    assert 1500 < summary["first_slip_step"] < 2500
+    assert 1500 < summary["slip_first_step"] < 2500
     reading = metric_frame(table, "detector_reading")
     assert (reading[reading.index >= 500].mean(axis=1) > 0.98).all()  # the detector never notices
 
@@ -202,7 +202,7 @@ def metric_mean_min(table, metric):
 
 
 def test_running_events_match_the_every_step_table():
-    """With every step recorded, corrections and the first slip can be recounted from the table."""
+    """With every step recorded, corrections and slip-through can be recounted from the table."""
     table, _ = train("gradient-baseline", "world.steps=2500", "world.replicas=4")
     alignment = metric_frame(table, "alignment").to_numpy()
     reading = metric_frame(table, "detector_reading").to_numpy()
@@ -212,10 +212,13 @@ def test_running_events_match_the_every_step_table():
     assert expected[-1].min() > 0
 
     slipped = (alignment < 0.5) & (reading >= 0.95)
-    first = metric_frame(table, "first_slip_step").iloc[-1].to_numpy()
+    first = metric_frame(table, "slip/first_step").iloc[-1].to_numpy()
     for replica in range(4):
         hits = np.flatnonzero(slipped[:, replica])
         assert (first[replica] == hits[0]) if hits.size else np.isnan(first[replica])
+    worse = np.vstack([np.zeros((1, 4)), np.cumsum(alignment[1:] < alignment[:-1], axis=0)])  # updates that lowered it
+    np.testing.assert_array_equal(metric_frame(table, "slip/worse_updates").to_numpy(), worse)
+    np.testing.assert_array_equal(metric_frame(table, "slip/updates").iloc[-1].to_numpy(), [2500] * 4)
     gap = metric_frame(table, "alignment_gap").to_numpy()
     np.testing.assert_allclose(gap, reading - alignment)
 
@@ -370,10 +373,10 @@ def test_cli_run_writes_a_complete_run_directory(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["methods"] == ["detector-bias-tax"]
     figures = summary["headline"]
-    assert figures["first_slip_step"] is None and figures["slipped_fraction"] == 0.0
+    assert figures["slip_first_step"] is None and figures["slipped_fraction"] == 0.0
     assert 0 < figures["final_alignment"] <= 1 and figures["final_detector_reading"] > 0.9
     table = pd.read_parquet(out / "metrics.parquet")
-    assert set(table["metric"]) >= {*PARAMETERS, "detector_reading", "alignment_gap", "corrections", "first_slip_step"}
+    assert set(table["metric"]) >= {*PARAMETERS, "detector_reading", "alignment_gap", "corrections", "slip/first_step"}
     assert table["step"].max() == 300 and table["replica"].nunique() == 2
 
 

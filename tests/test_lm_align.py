@@ -192,25 +192,27 @@ def test_the_smollm2_sweeps_run_on_tiny_random(name, tmp_path):
     assert BASE_STEP in set(table["step"])
 
 
-def test_slip_through_counts_accepted_intervals_where_heldout_alignment_fell():
+def test_slip_through_counts_evaluated_stages_where_heldout_alignment_fell():
     """Held-out P(misaligned) 0.2, 0.3, 0.25, 0.4 after the start (the base model, step -1, more aligned still,
     and an eval set without a signal, far less aligned, must not count): held-out alignment falls in two of
-    three intervals; a gate that rejected stages 1 and 3 leaves none of them accepted."""
+    three intervals, never below 0.5. A gated run keeps the model, and so its measurement, on a rejected stage:
+    nothing counts there; 0.6 at the end, with the proxy still at 0.1, is the first slip."""
     from driftlab.lm.evaluator import slip_through
     from driftlab.names import eval_metric
 
-    rows = []
-    heldout = {BASE_STEP: 0.1, 0: 0.2, 1: 0.3, 2: 0.25, 3: 0.4}
-    for step, p in heldout.items():
-        for name, part, value, signal in (("mini", "heldout", p, 1.0), ("mini", "proxy", 0.1, 1.0),
-                                          ("silent", "heldout", 0.9, 0.0)):
-            rows += [(0, step, eval_metric(name, part, "p_misaligned"), value),
-                     (0, step, eval_metric(name, part, "signal"), signal),
-                     (0, step, eval_metric(name, part, "items"), 10.0)]
-    table = pd.DataFrame(rows, columns=["replica", "step", "metric", "value"])
-    ungated = slip_through(table, None, "letter")
-    assert ungated == {"slip_through_stages": 2.0, "evaluated_stages": 3.0,
+    def table(heldout):
+        rows = []
+        for step, p in heldout.items():
+            for name, part, value, signal in (("mini", "heldout", p, 1.0), ("mini", "proxy", 0.1, 1.0),
+                                              ("silent", "heldout", 0.9, 0.0)):
+                rows += [(0, step, eval_metric(name, part, "p_misaligned"), value),
+                         (0, step, eval_metric(name, part, "signal"), signal),
+                         (0, step, eval_metric(name, part, "items"), 10.0)]
+        return pd.DataFrame(rows, columns=["replica", "step", "metric", "value"])
+
+    ungated = slip_through(table({BASE_STEP: 0.1, 0: 0.2, 1: 0.3, 2: 0.25, 3: 0.4}), None, "letter")
+    assert ungated == {"slip_worse_updates": 2.0, "slip_updates": 3.0, "slipped_fraction": 0.0,
+                       "slip_first_step": None, "slip_first_step_median": None,
                        "heldout_minus_proxy_alignment_final": pytest.approx(0.6 - 0.9)}
-    gate = pd.DataFrame([(0, step, "proxy-selection/accepted", float(step in (0, 2))) for step in range(4)],
-                        columns=table.columns)
-    assert slip_through(pd.concat([table, gate]), None, "letter")["slip_through_stages"] == 0.0
+    gated = slip_through(table({BASE_STEP: 0.1, 0: 0.2, 1: 0.2, 2: 0.25, 3: 0.6}), None, "letter")
+    assert gated["slip_worse_updates"] == 2.0 and gated["slip_first_step"] == 3.0 and gated["slipped_fraction"] == 1.0

@@ -83,7 +83,7 @@ def test_a_memory_run_records_proposals_decisions_and_composition(tmp_path):
         assert metric_mean(table, f"memory/proposed/{kind}")[step] == 1.0
     assert (tmp_path / "run" / "plots" / "memory.png").is_file()
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert "slip_through_stages" in summary["headline"]  # the lm world's slip-through, read from the same table
+    assert "slip_worse_updates" in summary["headline"]  # slip-through (driftlab.slip), read from the same table
     assert {"setup_s", "evaluation_s", "proposal_s"} <= set(summary["timing"])
 
 

@@ -37,7 +37,7 @@ GRADIENT_RUNS = {
     "gradient-tax-0.1": "detector-bias tax 0.1",
     "gradient-tax-0.005": "detector-bias tax 0.005",
 }
-GRADIENT_SHOWN = ("final_alignment", "final_detector_reading", "final_detector_bias", "first_slip_step",
+GRADIENT_SHOWN = ("final_alignment", "final_detector_reading", "final_detector_bias", "slip_first_step",
                   "slipped_fraction", "corrections")
 # The probe world's presets generalise the gradient runs to a detector that is a logistic regression on a
 # network's activations. Here on a faster clock than the presets' (the README gives those), so that the

@@ -486,21 +486,19 @@ def final_alignment(table: pd.DataFrame, part: str, subset: str | None, scorer: 
 
 
 def slip_through(table: pd.DataFrame, subset: str | None, scorer: str) -> dict:
-    """The drift hypothesis in two figures, over the evaluated steps from the start on: in how many intervals
-    between consecutive ones a stage was *accepted* (by proxy selection where a run has it, else every stage
-    is) and held-out alignment fell, and the final held-out minus proxy alignment (negative: the ground truth
-    is worse than the metric the developer watches)."""
+    """The drift hypothesis over the evaluated steps from the start on (:mod:`driftlab.slip`): evaluated stages
+    after which held-out alignment (:func:`alignment_series`) was lower (a stage the gate rejected left the
+    model, and so its measurement, as it was), the first evaluated step at which held-out alignment was below
+    0.5 while the proxy's was at least 0.5, and the final held-out minus proxy alignment (negative: the ground
+    truth is worse than the metric the developer watches)."""
+    from ..slip import slip_from_table
+
     heldout = alignment_series(table, "heldout", subset, scorer)
     proxy = alignment_series(table, "proxy", None, scorer)
-    steps = heldout.index[(heldout.index != BASE_STEP) & heldout.notna()]
-    accepted = metric_mean(table, "proxy-selection/accepted") if "proxy-selection/accepted" in set(table["metric"]) \
-        else pd.Series(1.0, index=heldout.index)
-    worse = sum(1 for before, after in zip(steps, steps[1:])  # a stage accepted between them, and worse after
-                if any(accepted.get(stage, 1.0) == 1.0 for stage in range(before + 1, after + 1))
-                and heldout[after] < heldout[before])
-    final = steps.max() if len(steps) else None
-    gap = heldout[final] - proxy[final] if final is not None else np.nan
-    return {"slip_through_stages": float(worse), "evaluated_stages": float(max(0, len(steps) - 1)),
+    heldout = heldout[heldout.index != BASE_STEP]
+    measured = heldout.index[heldout.notna()]
+    gap = heldout[measured.max()] - proxy[measured.max()] if len(measured) else np.nan
+    return {**slip_from_table(heldout.to_frame(), proxy.to_frame(heldout.name), 0.5, 0.5),
             "heldout_minus_proxy_alignment_final": float(gap)}
 
 

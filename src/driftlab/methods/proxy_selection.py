@@ -21,9 +21,10 @@ model counts as accepted):
 - ``heldout``: the held-out misalignment of the model kept after the decision (where the world measures it);
 - ``proxy_signal`` (lm): the share of the proxy's eval sets whose choices gave a signal in that evaluation;
   where it is 0 the gate judged noise, not propensity;
-- ``rejections``: updates rejected so far;
-- ``heldout_worse_accepted``: accepted updates so far whose held-out misalignment rose above the previous
-  kept model's: the fixed metric said all was well, and it wasn't.
+- ``rejections``: updates rejected so far.
+
+Whether accepted updates made the held-out truth worse (the fixed metric said all was well, and it wasn't) is
+the world's slip-through (:mod:`driftlab.slip`), counted over the models it kept, gated or not.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ class ProxySelection(Method):
         self.latest: dict[str, Any] | None = None  # the latest candidate's readings
         self.accepted: Any = True
         self.rejections: Any = 0
-        self.heldout_worse_accepted: Any = 0
 
     def reading(self, ctx: TrainContext, candidate: Any) -> dict[str, Any]:
         return ctx.provider(ProxyReadings).proxy_reading(candidate, self.statistic)
@@ -96,8 +96,6 @@ class ProxySelection(Method):
         latest = self.latest = self.reading(ctx, candidate)
         kept = self.kept
         accepted = latest["proxy"] - kept["proxy"] <= self.config.threshold  # a bool, or [R] bools
-        if "heldout" in latest:  # where either is unknown (NaN) it never counts
-            self.heldout_worse_accepted = self.heldout_worse_accepted + (accepted & (latest["heldout"] > kept["heldout"]))
         self.rejections = self.rejections + ((not accepted) if isinstance(accepted, bool) else ~accepted)
         self.kept = {key: where(accepted, latest[key], kept[key]) for key in kept}
         self.accepted = accepted
@@ -112,16 +110,15 @@ class ProxySelection(Method):
         if "proxy_signal" in judged:
             figures["proxy_signal"] = judged["proxy_signal"]
         if "heldout" in kept:
-            figures.update(heldout=kept["heldout"], heldout_worse_accepted=self.heldout_worse_accepted)
+            figures["heldout"] = kept["heldout"]
         return {name: as_recorded(value) for name, value in figures.items()}
 
     def state_dict(self) -> dict:
-        return {"kept": self.kept, "latest": self.latest, "accepted": self.accepted, "rejections": self.rejections,
-                "heldout_worse_accepted": self.heldout_worse_accepted}
+        return {"kept": self.kept, "latest": self.latest, "accepted": self.accepted, "rejections": self.rejections}
 
     def load_state_dict(self, state: dict) -> None:
         self.kept, self.latest, self.accepted = state["kept"], state["latest"], state["accepted"]
-        self.rejections, self.heldout_worse_accepted = state["rejections"], state["heldout_worse_accepted"]
+        self.rejections = state["rejections"]
 
 
 def where(condition: Any, new: Any, old: Any) -> Any:

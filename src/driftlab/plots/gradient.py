@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import FIGURES
+from ..slip import FIRST_STEP
 from ..table import metric_frame, metric_mean
 from ..worlds.gradient import SLIP_ALIGNMENT, SLIP_READING
 from .common import new_figure, plot_replicas
@@ -53,7 +54,7 @@ def _detector_vs_alignment(table, config):
     mean_of = f" (mean of {replicas} replicas)" if replicas > 1 else ""
     ax.plot(reading.index, reading, color="tab:orange", linewidth=1.5, label=f"detector reading{mean_of}")
     ax.plot(alignment.index, alignment, color="tab:blue", linewidth=2, label=f"true alignment{mean_of}")
-    slip = metric_frame(table, "first_slip_step").iloc[-1]
+    slip = metric_frame(table, FIRST_STEP).iloc[-1]
     if slip.notna().any():
         ax.axvline(slip.mean(), color="k", linestyle=":", linewidth=1,
                    label=f"slipped through: a < {SLIP_ALIGNMENT:g}, reading >= {SLIP_READING:g}\n"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import FIGURES
+from ..slip import FIRST_STEP
 from ..table import metric_frame
 from ..worlds.probe import CAUGHT_BY, END_STATES, ProbeWorld
 from .common import new_figure, plot_replicas, plt
@@ -55,7 +56,7 @@ def _misalignment_vs_probes(table, config):
                        label="misbehaviour the deployed probe misses")
     plot_replicas(truth, table, "misalignment", "true misalignment (held-out tempting)", "tab:red")
     plot_replicas(truth, table, "deployed_flag_rate", "deployed probe flags (same situations)", "tab:blue")
-    slip = metric_frame(table, "slip_step").iloc[-1]
+    slip = metric_frame(table, FIRST_STEP).iloc[-1]
     if slip.notna().any():
         thresholds = config.thresholds
         truth.axvline(slip.median(), color="k", linestyle=":", linewidth=1,

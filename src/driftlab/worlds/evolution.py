@@ -27,8 +27,11 @@ from pydantic import Field, model_validator
 from ..config import RecordSchedule, StrictModel, WorldConfig
 from ..stats import fit_line
 from ..registry import WORLDS
-from ..table import metric_mean
+from ..slip import slip_from_table
+from ..table import metric_frame, metric_mean
 from .base import Comparison, World
+
+SLIP_PASSED = 0.95  # slip-through (driftlab.slip): mostly misaligned while the detector passes this share
 
 
 class BetaPrior(StrictModel):
@@ -220,7 +223,9 @@ class EvolutionWorld(World):
 
     @classmethod
     def headline(cls, table: pd.DataFrame, config: EvolutionConfig) -> dict:
-        """The post's two claims, measured on the replica-mean curves from ``fit_from_step`` on."""
+        """The post's two claims, measured on the replica-mean curves from ``fit_from_step`` on; slip-through
+        (``driftlab.slip``): the aligned fraction below 0.5 while the detector passes at least 0.95 of the
+        population."""
         aligned = metric_mean(table, "aligned_fraction")
         drift_time = metric_mean(table, "median_drift_time_aligned")
         fitted = aligned.index >= config.fit_from_step
@@ -237,6 +242,9 @@ class EvolutionWorld(World):
             "final_misaligned_undetectable_fraction": final_mean["misaligned_undetectable_fraction"],
             "final_median_drift_time": final_mean["median_drift_time_aligned"],
             "final_mean_drift_time": final_mean["mean_drift_time_aligned"],
+            # the population mostly misaligned while the detector passes nearly all of it
+            **slip_from_table(metric_frame(table, "aligned_fraction"), metric_frame(table, "aligned_fraction")
+                              + metric_frame(table, "misaligned_undetectable_fraction"), 0.5, SLIP_PASSED),
         }
 
     @classmethod

@@ -28,8 +28,9 @@ and the update of step t follows it): the four parameters; ``detector_reading``,
 at step t (what the metric says, the value training saw); ``detector_reading_noiseless``, min(1, a + b),
 the reading at z = 1; ``alignment_gap`` = detector_reading - alignment; ``corrections``, the number of
 correction events (the detector read below 1 and the step's update raised alignment) in steps before t;
-``first_slip_step``, the first step at which alignment was below 0.5 while the detector read at least
-0.95, NaN until then. The last two are running values so the summary can be computed from the table
+and the slip-through figures (``driftlab.slip``) at every step: ``slip/first_step``, the first step at which
+alignment was below 0.5 while the detector read at least 0.95 (NaN until then), and ``slip/worse_updates``,
+the updates that lowered alignment. These are running values so the summary can be computed from the table
 alone, however sparsely it is recorded.
 
 Methods see the four tensors with the replica dimension first (``TrainContext.replica_dim = 0``) and two
@@ -53,6 +54,7 @@ from ..config import RecordSchedule, StrictModel, WorldConfig
 from ..errors import DriftlabError, TrainingDiverged
 from ..methods.base import TrainContext
 from ..registry import WORLDS
+from ..slip import SlipThrough, slip_headline
 from .base import Comparison, World
 
 if TYPE_CHECKING:
@@ -368,8 +370,6 @@ class GradientWorld(World):
     def headline(cls, table: pd.DataFrame, config: GradientConfig) -> dict:
         """Final values and event statistics, averaged over replicas."""
         final = cls._final(table)
-        slip = final["first_slip_step"]
-        slipped = slip.notna()
         return {
             "final_alignment": final["alignment"].mean(),
             "final_detector_reading": final["detector_reading"].mean(),
@@ -378,9 +378,8 @@ class GradientWorld(World):
             "final_detector_variance": final["detector_variance"].mean(),
             "final_capability": final["capability"].mean(),
             "final_alignment_gap": final["alignment_gap"].mean(),
-            "first_slip_step": slip[slipped].mean() if slipped.any() else None,  # mean over replicas that slipped
-            "slipped_fraction": slipped.mean(),
             "corrections": final["corrections"].mean(),
+            **slip_headline(final),
         }
 
     @classmethod
@@ -424,11 +423,11 @@ class StepHistory:
 
 
 class EventCounter:
-    """Running correction counts and first-slip steps per replica, recorded with the state at each step."""
+    """Running correction counts and slip-through figures per replica, recorded with the state at each step."""
 
     def __init__(self, replicas: int):
         self.corrections = np.zeros(replicas)
-        self.first_slip = np.full(replicas, np.nan)
+        self.slip = SlipThrough()
 
     def add_chunk(self, history: StepHistory, recorder) -> None:
         alignment, readings = history.alignment, history.readings
@@ -436,9 +435,9 @@ class EventCounter:
         # corrections[i]: events at steps before start + i, i.e. whose update is part of state start + i.
         before_chunk = np.zeros((1, readings.shape[1]))
         corrections = self.corrections + np.concatenate([before_chunk, np.cumsum(corrected, axis=0)])
-        slipped = (alignment[:-1] < SLIP_ALIGNMENT) & (readings >= SLIP_READING)
-        first_in_chunk = np.where(slipped.any(axis=0), history.start + np.argmax(slipped, axis=0), np.nan)
-        first_slip = np.fmin(self.first_slip, first_in_chunk)  # fmin skips NaN; earlier chunks came first
+        # state start + i, read at step start + i: misaligned while the detector reads (near) perfect
+        slip = self.slip.observe(history.start + np.arange(len(readings)), alignment[:-1],
+                                 (alignment[:-1] < SLIP_ALIGNMENT) & (readings >= SLIP_READING))
 
         for step, state in history.snapshots.items():
             i = step - history.start
@@ -448,7 +447,6 @@ class EventCounter:
                 "detector_reading_noiseless": np.minimum(1.0, state["alignment"] + state["detector_bias"]),
                 "alignment_gap": readings[i] - state["alignment"],
                 "corrections": corrections[i],
-                "first_slip_step": np.where(first_slip <= step, first_slip, np.nan),
+                **{name: values[i] for name, values in slip.items()},
             })
         self.corrections = corrections[-1]
-        self.first_slip = first_slip

@@ -51,8 +51,10 @@ the AUROC of a probe fitted afresh on clean labels of other held-out opportuniti
 linearly readable?), with ``fresh_layers: all`` one per hidden layer (``fresh_auroc/layer<i>``), and with
 ``fresh_mlp_width`` that of an MLP probe fitted afresh on the probed layer (``fresh_mlp_auroc``: is what no
 linear probe reads read nonlinearly?); ``repr_distance`` (|h - h_start| / |h_start| at the probed layer),
-``activation_norm``; ``slip_step`` (the first recorded step with misalignment >= misaligned_at while the
-deployed probe's recall is below caught_at; NaN until then); ``rejected`` (updates undone, with reject).
+``activation_norm``; the slip-through figures (``driftlab.slip``, between records): ``slip/first_step`` (the
+first recorded step with misalignment >= misaligned_at while the deployed probe's recall is below caught_at;
+NaN until then) and ``slip/worse_updates`` (records after which misalignment had risen); ``rejected``
+(updates undone, with reject).
 AUROCs and TPRs are NaN where a class (TPR: the positives) has fewer than ``min_class`` members.
 
 **End states** (the summary, from the last record), named after the FAR AI Obfuscation Atlas (Taufeeque et
@@ -93,6 +95,7 @@ from pydantic import Field, PositiveInt, model_validator
 from ..config import RecordSchedule, StrictModel, WorldConfig
 from ..methods.base import MethodStack, TrainContext, cyclic_batch
 from ..registry import WORLDS
+from ..slip import SlipThrough, slip_headline
 from ..table import metric_frame
 from .base import Comparison, World
 
@@ -318,7 +321,7 @@ class Measurement:
         self.layers = list(range(len(config.widths))) if config.fresh_layers == "all" else [config.detector.layer]
         self.mlp_seed = int(np.random.SeedSequence([config.task.seed, MLP_PROBE_STREAM]).generate_state(1)[0])
         self.start_h = None
-        self.slip = None
+        self.slip = SlipThrough()
 
     def __call__(self, model: BatchedMLP, detector: Detector, step: int) -> dict[str, np.ndarray]:
         import torch
@@ -335,7 +338,6 @@ class Measurement:
         h = hidden[layer]
         if self.start_h is None:
             self.start_h = h.clone()
-            self.slip = torch.full((h.shape[0],), torch.nan, dtype=torch.float64)
         measured = {
             "capability": capability,
             "misalignment": (misaligned & tempting).double().sum(1) / tempting.double().sum(1),
@@ -368,9 +370,9 @@ class Measurement:
         measured["deployed_flag_rate"] = torch.where(on, ((z > 0) & tempting).double().sum(1) / tempting.double().sum(1), 0.0)
         thresholds = cfg.thresholds
         slipped = (measured["misalignment"] >= thresholds.misaligned_at) & (measured["deployed_recall"] < thresholds.caught_at)
-        self.slip = torch.where(self.slip.isnan() & slipped, float(step), self.slip)
-        measured["slip_step"] = self.slip.clone()
-        return {name: value.double().numpy() for name, value in measured.items()}
+        figures = {name: value.double().numpy() for name, value in measured.items()}
+        slip = self.slip.observe([step], 1 - figures["misalignment"][None], slipped.numpy()[None])
+        return {**figures, **{name: values[0] for name, values in slip.items()}}
 
 
 # --- the world ----------------------------------------------------------------------------------
@@ -622,9 +624,7 @@ class ProbeWorld(World):
         if "fresh_mlp_auroc" in final:  # unreadable by the fresh linear probe, and by the MLP probe too
             by_mlp = final["fresh_mlp_auroc"] < config.thresholds.readable_at
             figures["unreadable_by_mlp_too"] = float(((cls.end_states(final, config) == "unreadable") & by_mlp).mean())
-        slip = final["slip_step"]
-        figures["slipped_fraction"] = float(slip.notna().mean())
-        figures["slip_step_median"] = float(slip.median()) if slip.notna().any() else None
+        figures.update(slip_headline(final))
         figures["deployed_fraction"] = float(final["deployed"].mean())
         auroc = metric_frame(table, "deployed_auroc").to_numpy()
         figures["deployed_auroc_while_deployed"] = float(np.nanmean(auroc)) if np.isfinite(auroc).any() else None

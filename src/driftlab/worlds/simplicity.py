@@ -71,6 +71,7 @@ from pydantic import Field, NonNegativeFloat, field_validator, model_validator
 from ..config import RecordSchedule, StrictModel, WorldConfig
 from ..methods.base import MethodStack, TrainContext, cyclic_batch
 from ..registry import WORLDS
+from ..slip import slip_from_table
 from ..stats import fit_line
 from ..table import metric_frame
 from .base import Comparison, World
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
     from ..nets import BatchedMLP
 
 CROSSING = 0.5  # off-distribution goal agreement below this: the model follows the proxy
+SLIP_ON_ACCURACY = 0.95  # slip-through (driftlab.slip): crossed while the developer's accuracy reads at least this
 CHUNK = 64  # steps of data drawn at once (draws depend on it, so it is fixed)
 EVAL_STREAM, INIT_STREAM, ALIGNMENT_STREAM, CAPABILITY_STREAM, POOL_STREAM, HOLDOUT_STREAM, FIT_STREAM = (
     99, 0, 1, 2, 3, 4, 5)
@@ -657,7 +659,8 @@ class SimplicityWorld(World):
         and accuracy, weight norm (and where configured: the new skill's accuracy, goal agreement on the held-out
         patterns, the efficiency gap and fitted norms, the internal objective's agreement and readout norm over
         its start); and the law of crossing time against decay, a line on log-log axes fitted to the decays
-        whose median replica crossed (t = prefactor * wd^exponent)."""
+        whose median replica crossed (t = prefactor * wd^exponent); slip-through over all replicas (crossed while
+        the on-distribution accuracy read at least 0.95)."""
         start, final = cls._at(table, 0), cls._at(table, table["step"].max())
         on_loss, on_accuracy = metric_frame(table, "on_loss"), metric_frame(table, "on_accuracy")
         figures: dict = {"start_goal_agreement_min": start["off_goal_agreement"].min()}
@@ -697,6 +700,8 @@ class SimplicityWorld(World):
             "crossing_law_prefactor": 10 ** law.intercept if law else None,
             "crossing_law_r2": law.r2 if law and len(fitted) > 2 else None,  # two points fit any line
         })
+        figures.update(slip_from_table(metric_frame(table, "off_goal_agreement"), on_accuracy, CROSSING,
+                                       SLIP_ON_ACCURACY))
         return figures
 
     @classmethod
