@@ -102,6 +102,11 @@ def existing_file(value: str, what: str) -> str:
     return value
 
 
+def builtin_or_file(value: str, what: str) -> str:
+    """A validator body for data fields: ``builtin`` (what driftlab ships), or a user file that exists."""
+    return value if value == "builtin" else existing_file(value, what)
+
+
 class RunConfig(StrictModel):
     name: str = Field(min_length=1)
     description: str = ""

@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..capabilities import Evaluation
-from ..config import StrictModel, WorldConfig, existing_file
+from ..config import StrictModel, WorldConfig, builtin_or_file, existing_file
 from ..errors import ConfigError
 from ..names import BASE_STEP, DATA_PARTS, EVAL_PARTS, TRAIN_PART, eval_metric, parse_eval_metric, scored, split_scored
 from .eval_cache import EvalCache, digest, model_fingerprint, tokenizer_fingerprint
@@ -120,11 +120,6 @@ def eval_parts(entry: str | EvalFiles) -> tuple[str, dict[str, str | None]]:
     return Path(entry).stem, {"heldout": entry}
 
 
-def builtin_or_file(value: str) -> str:
-    """A validator body for data fields: ``builtin``, or a file that exists."""
-    return value if value == "builtin" else existing_file(value, "capability data")
-
-
 class LmEvalConfig(WorldConfig):
     """What a language model is measured on, and how: the :class:`Evaluator`'s settings, shared by the worlds
     that measure language models (``lm`` trains one, ``measure`` scores existing checkpoints), so that their
@@ -155,7 +150,7 @@ class LmEvalConfig(WorldConfig):
     @field_validator("capability_heldout")
     @classmethod
     def _heldout_file(cls, value: str) -> str:
-        return builtin_or_file(value)
+        return builtin_or_file(value, "capability data")
 
     @field_validator("evals", mode="before")
     @classmethod

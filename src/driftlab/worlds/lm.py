@@ -37,10 +37,10 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from ..capabilities import Evaluation
-from ..config import StrictModel, existing_file
+from ..config import StrictModel, builtin_or_file, existing_file
 from ..data import DOMAINS
 from ..errors import ConfigError
-from ..lm.evaluator import (EvalAnswers, Evaluator, LmEvalConfig, builtin_or_file, control_verdict, eval_headline,
+from ..lm.evaluator import (EvalAnswers, Evaluator, LmEvalConfig, control_verdict, eval_headline,
                             eval_parts, final_alignment, proxy_scores, slip_through)
 from ..names import BASE_STEP, EVAL_PARTS, TRAIN_PART
 from ..registry import WORLDS
@@ -123,6 +123,14 @@ def align_data_problem(align: AlignSettings, evals: list) -> str | None:
     return None
 
 
+def checked_align(align: AlignSettings | None, info) -> AlignSettings | None:
+    """``world.align`` checked against the eval sets the run reads: the field validator of every world that
+    aligns its model first."""
+    if align is not None and (problem := align_data_problem(align, info.data.get("evals", []))):
+        raise ValueError(problem)
+    return align
+
+
 class LmConfig(LmEvalConfig):
     type: Literal["lm"] = "lm"
     model: str = Field("smollm2", min_length=1,
@@ -159,19 +167,14 @@ class LmConfig(LmEvalConfig):
     def _data_source(cls, value: str | EvalAnswers, info) -> str | EvalAnswers:
         """A file that exists, or an eval set part the run reads (``evals`` is validated before)."""
         if isinstance(value, str):
-            return builtin_or_file(value)
+            return builtin_or_file(value, "capability data")
         parts = {name: list(files) for name, files in map(eval_parts, info.data.get("evals", []))}
         if value.part not in parts.get(value.eval_set, []):
             known = "; ".join(f"{name}: {', '.join(has)}" for name, has in parts.items())
             raise ValueError(f"world.evals has no eval set {value.eval_set!r} with a {value.part} part ({known})")
         return value
 
-    @field_validator("align")
-    @classmethod
-    def _align_data(cls, align: AlignSettings | None, info) -> AlignSettings | None:
-        if align is not None and (problem := align_data_problem(align, info.data.get("evals", []))):
-            raise ValueError(problem)
-        return align
+    _align_data = field_validator("align")(checked_align)
 
     @field_validator("eval_stages")
     @classmethod

@@ -31,7 +31,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from ..capabilities import Evaluation
-from ..config import StrictModel, existing_file
+from ..config import StrictModel, builtin_or_file
 from ..data import MemoryNote
 from ..errors import ConfigError
 from ..io import write_parquet
@@ -39,7 +39,7 @@ from ..layout import NOTES
 from ..lm.evaluator import Evaluator, LmEvalConfig, control_verdict, eval_parts, proxy_scores
 from ..names import EVAL_PARTS
 from ..registry import WORLDS
-from .lm import AlignSettings, LanguageModelWorld, LmWorld, align_data_problem, require_lm_modules
+from .lm import AlignSettings, LanguageModelWorld, LmWorld, checked_align, require_lm_modules
 
 MEMORY = "memory"  # metric prefix: memory/<figure>
 GENERATED = "generated"  # the kind of a note the model wrote itself
@@ -89,7 +89,7 @@ class MemoryConfig(LmEvalConfig):
     @field_validator("notes")
     @classmethod
     def _notes_file(cls, value: str) -> str:
-        return value if value == "builtin" else existing_file(value, "notes")
+        return builtin_or_file(value, "notes")
 
     @field_validator("kinds")
     @classmethod
@@ -105,12 +105,7 @@ class MemoryConfig(LmEvalConfig):
             raise ValueError("must contain {notes}, where the memory goes")
         return value
 
-    @field_validator("align")
-    @classmethod
-    def _align_data(cls, align: AlignSettings | None, info) -> AlignSettings | None:
-        if align is not None and (problem := align_data_problem(align, info.data.get("evals", []))):
-            raise ValueError(problem)
-        return align
+    _align_data = field_validator("align")(checked_align)
 
     @model_validator(mode="after")
     def _room_for_a_question(self):

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from ..config import StrictModel, WorldConfig, existing_file
+from ..config import StrictModel, WorldConfig, builtin_or_file
 from ..data.types import EvalItem
 from ..errors import ConfigError
 from ..layout import ARGUMENTS
@@ -120,7 +120,7 @@ class OversightConfig(WorldConfig):
     @field_validator("questions")
     @classmethod
     def _questions_file(cls, value: str) -> str:
-        return value if value == "builtin" else existing_file(value, "questions")
+        return builtin_or_file(value, "questions")
 
     @field_validator("protocols")
     @classmethod
