@@ -174,6 +174,16 @@ def test_ewc_and_gradient_projection_run_on_the_alignment_data():
     assert ((projected > 0) & (projected <= 50)).all()
 
 
+def test_the_new_skill_is_new_when_phase_two_starts_and_phase_two_teaches_it():
+    """Phase 1 trains the goal only: the skill output starts phase 2 near chance and phase 2 (no decay, so
+    nothing else moves the goal) teaches it."""
+    table = run_world(replicas=4, distractors=4, new_skill=True,
+                      capability={"steps": 1500, "weight_decay": [0.0]})
+    skill = metric_frame(table, "skill_accuracy")
+    assert (skill.iloc[0] < 0.7).all() and (skill.iloc[-1] > 0.85).all()
+    assert (metric_frame(table, "off_goal_agreement").iloc[-1] > 0.9).all()
+
+
 def test_methods_that_need_what_this_world_lacks_are_refused():
     for method, missing in [({"name": "detector-bias-tax", "tax": 0.1}, "DetectorEvasion"),
                             ({"name": "kl-to-base", "weight": 1.0}, "OutputDistributions, ReferenceOutputs"),

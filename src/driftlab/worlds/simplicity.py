@@ -529,11 +529,12 @@ class SimplicityWorld(World):
     # --- training ----------------------------------------------------------------------------------------
 
     def task_loss(self, batch: LabelledBatch, aligning: bool = False):
-        """The goal output's loss, with ``new_skill`` the skill output's, and while ``aligning`` (phase 1
-        only) the internal objective's, the last output: phase 2's loss never reads it. Per replica."""
+        """The goal output's loss; in phase 2 (not ``aligning``) with ``new_skill`` the skill output's too, so
+        the skill is new when phase 2 starts; while ``aligning`` (phase 1 only) the internal objective's, the
+        last output: phase 2's loss never reads it. Per replica."""
         out = self.model(batch.x)[0]
         loss = mean_bce(out[..., 0], batch.goal)
-        if self.config.new_skill:
+        if self.config.new_skill and not aligning:
             loss = loss + mean_bce(out[..., 1], self.pair.skill(batch.x))
         if aligning and self.pair.internal != "off":
             loss = loss + mean_bce(out[..., -1], self.pair.internal_labels(batch.x, batch.goal))
