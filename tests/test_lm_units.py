@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -154,6 +157,22 @@ def test_a_long_shared_start_encoded_once_per_call_scores_as_each_item_alone(tin
     np.testing.assert_allclose(batched.p_misaligned, [a.p_misaligned[0] for a in alone], atol=1e-5)
     np.testing.assert_allclose(batched.label_mass, [a.label_mass[0] for a in alone], atol=1e-5)
     np.testing.assert_array_equal(batched.chose, np.concatenate([a.chose for a in alone]))
+
+
+def test_grouped_query_attention_reads_key_value_heads_as_repeating_them_would(tiny, monkeypatch):
+    """Scoring after a long memory with padding: SDPA reading the model's 2 key/value heads directly gives the
+    numbers of copying each to its 2 query heads, to the last bit, and sets the switch back afterwards."""
+    from driftlab.lm import scoring
+
+    model, tokenizer = tiny
+    assert model.config.num_key_value_heads < model.config.num_attention_heads
+    items = make_items(5)
+    direct = score_items(model, tokenizer, items, batch_size=3, ask=with_memory)
+    assert scoring.FORCE_GQA not in os.environ
+    monkeypatch.setattr(scoring, "grouped_query_attention", contextlib.nullcontext)  # transformers' own path
+    repeated = score_items(model, tokenizer, items, batch_size=3, ask=with_memory)
+    np.testing.assert_array_equal(direct.p_misaligned, repeated.p_misaligned)
+    np.testing.assert_array_equal(direct.label_mass, repeated.label_mass)
 
 
 def test_the_shared_start_runs_once_and_its_cache_is_never_changed(tiny):

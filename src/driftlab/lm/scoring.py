@@ -34,8 +34,10 @@ are scored go through the output layer.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+import os
 import re
 import weakref
 from collections.abc import Callable, Sequence
@@ -189,6 +191,27 @@ def _common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
     return n
 
 
+@contextlib.contextmanager
+def grouped_query_attention():
+    """Inside: transformers' SDPA attention reads a grouped-query model's key/value heads as they are
+    (``enable_gqa``) instead of copying each to every query head it serves (``repeat_kv``: SmolLM2's 3 key/value
+    heads serve 9), which with a padding mask it does on a CPU. Over a long cached prefix (an agent's memory)
+    that copy took about as long as the model's own matrix products; the attention is the same arithmetic
+    (equal to the last bit, tested)."""
+    before = os.environ.get(FORCE_GQA)
+    os.environ[FORCE_GQA] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[FORCE_GQA]
+        else:
+            os.environ[FORCE_GQA] = before
+
+
+FORCE_GQA = "TRANSFORMERS_SDPA_FORCE_GQA"  # read by transformers.integrations.sdpa_attention at every call
+
+
 @dataclass(frozen=True)
 class SharedStart:
     """The beginning that every prompt of a scoring call shares, encoded once (batch size 1): its tokens and
@@ -215,8 +238,9 @@ def shared_start(model, prompts: Sequence[Sequence[int]], keep: int) -> SharedSt
     device = next(model.parameters()).device
     tokens = tuple(prompts[0][:length])
     ids = torch.tensor([tokens], device=device)
-    output = decoder(input_ids=ids, attention_mask=torch.ones_like(ids), position_ids=torch.arange(length, device=device)
-                     [None], use_cache=True, **{cache_argument: None})
+    with grouped_query_attention():
+        output = decoder(input_ids=ids, attention_mask=torch.ones_like(ids),
+                         position_ids=torch.arange(length, device=device)[None], use_cache=True, **{cache_argument: None})
     return SharedStart(tokens, output[cache_argument])
 
 
@@ -270,8 +294,9 @@ def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id:
         if ids.shape[1] == 0:  # nothing at this level (e.g. no shared beginning)
             continue
         positions = past_mask.sum(dim=1, keepdim=True) + torch.arange(ids.shape[1], device=device)
-        output = decoder(input_ids=ids, attention_mask=torch.cat([past_mask, mask], dim=1), position_ids=positions,
-                         use_cache=True, **{cache_argument: cache})
+        with grouped_query_attention():
+            output = decoder(input_ids=ids, attention_mask=torch.cat([past_mask, mask], dim=1), position_ids=positions,
+                             use_cache=True, **{cache_argument: cache})
         cache, past_mask = output[cache_argument], torch.cat([past_mask, mask], dim=1)
     return output.last_hidden_state, mask.sum(dim=1)
 
