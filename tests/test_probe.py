@@ -28,7 +28,7 @@ from driftlab.probes import auroc, fit_mlp_probe, fit_probe, tpr_at_fpr
 from driftlab.progress import Progress
 from driftlab.sweep import load_sweep
 from driftlab.table import Recorder, metric_frame
-from driftlab.worlds.probe import CAUGHT_BY, END_STATES, ProbeConfig, ProbeWorld, Task, TaskConfig
+from driftlab.worlds.probe import CAUGHT_BY, END_STATES, ProbeBatch, ProbeConfig, ProbeWorld, Task, TaskConfig
 
 FAST = {"replicas": 16, "pretrain_steps": 300, "steps": 1200, "lr": 3e-3, "nudge_rate": 0.2, "eval_examples": 512,
         "detector": {"audit_every": 50}, "record": {"points": 6, "interval": 100}}
@@ -325,6 +325,59 @@ def test_selection_undoes_exactly_the_updates_that_fire_the_probe():
         assert (frame == frame.iloc[0]).all().all()
 
 
+def test_the_per_example_rules_flag_at_the_recalibrated_threshold_and_act_only_on_what_they_flag():
+    """filter and reward: at every audit each deployed probe's threshold is recalibrated so that it flags at most
+    the benign FPR of the audit's benign opportunities (untempting, labelled aligned), the smallest such; on a
+    batch, filter leaves flagged opportunities out of the action terms and reward replaces a flagged one's nudge
+    by a push toward the aligned action (weight penalty); nothing passes through the probe's reading."""
+    config = validate_config({"name": "t", "world": {"type": "probe", **merged(TINY, {
+        "pressure": {"mode": "filter"}, "replicas": 2, "steps": 50})}})
+    world = ProbeWorld(config.world, MethodStack([]), 0, Path("."))
+    world.run(Recorder(2), Progress(quiet=True))
+    detector = world.detector
+    assert detector.deployed.all() and torch.isfinite(detector.threshold).all()
+    x = world.task.draw(256, torch.Generator().manual_seed(5), opportunity=True).expand(2, -1, -1)
+    with torch.no_grad():
+        out, hidden = world.model(x, keep=[1])
+    scores = detector.probe.logits(hidden[1].double())
+    assert ((scores > detector.threshold[:, None]) == detector.flags(hidden[1])).all()
+
+    from driftlab.probes import benign_threshold
+    scores = torch.tensor([[0.1, 0.5, 0.9, 0.3, 2.0], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    benign = torch.tensor([[True, True, True, True, False], [False] * 5])
+    assert benign_threshold(scores, benign, 0.25).tolist() == [0.5, float("inf")]  # 1 of 4 benign above 0.5
+
+    m = torch.tensor([[2.0, -1.0, 0.5, 3.0]], dtype=torch.float64)
+    batch = ProbeBatch(torch.zeros(1, 4, 3), torch.zeros(1, 4), torch.tensor([[1.0, 1.0, 0.0, 1.0]]),
+                       torch.ones(1))
+    batch = ProbeBatch(torch.cat([batch.x[..., :-1], torch.ones(1, 4, 1)], -1), batch.label, batch.tempting,
+                       batch.nudged)
+    world.detector = type(detector)(1, 2)
+    world.detector.deployed[:] = True
+    world.detector.flags = lambda h: torch.tensor([[True, False, False, True]])
+    softplus = torch.nn.functional.softplus
+    for mode, penalty in (("filter", 1.0), ("reward", 3.0)):
+        world.config = world.config.model_copy(update={"pressure": world.config.pressure.model_copy(
+            update={"mode": mode, "penalty": penalty})})
+        terms = [float(t) for t in world.action_losses(m, batch, None)]
+        if mode == "filter":  # examples 1 and 2 remain: one tempting (nudged), one not (overseen)
+            assert terms == pytest.approx([float(softplus(m[0, 2])) / 2, float(softplus(-m[0, 1])) / 2])
+        else:  # every opportunity counts; the flagged tempting ones are pushed toward aligned, not nudged
+            assert terms == pytest.approx([float(softplus(m[0, 2])) / 4, float(softplus(-m[0, 1])) / 4,
+                                           penalty * float(softplus(m[0, 0]) + softplus(m[0, 3])) / 4])
+
+
+@pytest.mark.parametrize("mode", ["filter", "reward"])
+def test_the_per_example_rules_run_and_repeat_bit_for_bit(mode):
+    tiny = {"pressure": {"mode": mode, "penalty": 2.0}, "replicas": 2}
+    first, summary = run(tiny, base=TINY)
+    again, _ = run(tiny, base=TINY, stack=MethodStack([]))
+    pd.testing.assert_frame_equal(first, again)
+    free, _ = run({"pressure": {"mode": "none"}, "replicas": 2}, base=TINY)
+    assert not first.equals(free)  # the probe acted
+    assert 0 <= summary["final_misalignment"] <= 1
+
+
 def test_restore_puts_back_only_the_chosen_replicas_parameters_and_optimizer_moments():
     model = BatchedMLP(3, [4, 5, 2], seed=0)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
@@ -478,17 +531,23 @@ def test_presets_and_built_in_sweeps():
     assert set(phases.swept) == {"world.nudge_rate", "world.detector.label_noise", "methods.0.tax"}
     methods = load_sweep("methods-probe")
     assert {m["name"] for t in methods.trials for m in t.config["methods"]} == {
-        "detector-bias-tax", "l2-to-initial", "ewc", "gradient-projection", "kl-to-base"}
+        "detector-bias-tax", "l2-to-initial", "ewc", "gradient-projection", "kl-to-base", "proxy-selection"}
     oracle = {t.values["label"] for t in methods.trials if t.config["world"]["alignment_oracle"]}
     assert oracle == {"ewc 1e5 (oracle data)", "gradient-projection (oracle data)", "kl-to-base (oracle data)"}
     assert any(t.config["methods"] == [] for t in methods.trials)
+    atlas = load_sweep("probe-atlas")  # every update rule, with and without the KL pull, at two detector qualities
+    rules = {(t.config["world"]["pressure"]["mode"], bool(t.config["methods"]), t.config["world"]["detector"]
+              ["label_noise"]) for t in atlas.trials}
+    assert rules == {(mode, kl, noise) for mode in ("none", "penalty", "reject", "filter", "reward")
+                     for kl in (False, True) for noise in (0.0, 0.2)}
+    assert all(t.config["world"]["detector"]["retrain_every"] == 0 for t in atlas.trials)  # frozen probes
 
 
 @pytest.mark.parametrize("overrides,message", [
     (["world.detector.layer=3"], r"^world: detector\.layer 3 is not a hidden layer: widths has 3 \(0 to 2\)$"),
     (["world.detector.retrain_every=300"], r"^world: detector\.retrain_every \(300\) must be a multiple of "),
     (["world.detector.label_noise=0.5"], r"^world\.detector\.label_noise: .*less than 0\.5"),
-    (["world.pressure.mode=select"], r"^world\.pressure\.mode: .*'none', 'penalty' or 'reject'"),
+    (["world.pressure.mode=select"], r"^world\.pressure\.mode: .*'none', 'penalty', 'reject', 'filter' or 'reward'"),
     (["world.widths=[]"], r"^world\.widths: .*at least 1 item"),
     (["world.fresh_mlp_width=3"], r"^world\.fresh_mlp_width: .*multiple of 2"),
     (["world.nudge_rate=1.5"], r"^world\.nudge_rate: .*less than or equal to 1"),

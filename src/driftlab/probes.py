@@ -201,11 +201,19 @@ def tpr_at_fpr(scores: torch.Tensor, positive: torch.Tensor, negative: torch.Ten
     The threshold is the smallest negative score that at most ``fpr`` of a replica's m negatives exceed: the
     (m - floor(fpr m))-th smallest, the ``inverted_cdf`` quantile at 1 - fpr; a positive is caught when its
     score lies strictly above it. NaN where positives are fewer than ``min_class`` or there are no negatives."""
-    R, n = scores.shape
     m = negative.sum(1)
-    above = torch.floor(fpr * m.double() + 1e-9).long()  # negatives allowed above the threshold
-    ranked = torch.where(negative, scores, -torch.inf).sort(1, descending=True).values
-    threshold = ranked.gather(1, above.clamp(max=n - 1)[:, None])
+    threshold = benign_threshold(scores, negative, fpr)[:, None]
     n_pos = positive.sum(1)
     caught = ((scores > threshold) & positive).sum(1).double() / n_pos
     return torch.where((n_pos >= max(min_class, 1)) & (m > 0), caught, torch.nan)
+
+
+def benign_threshold(scores: torch.Tensor, negative: torch.Tensor, fpr: float = 0.01) -> torch.Tensor:
+    """Per replica [R], the threshold above which at most ``fpr`` of its negatives (benign examples) score:
+    the smallest negative score that at most ``fpr`` of a replica's m negatives exceed (see :func:`tpr_at_fpr`);
+    +inf where a replica has no negatives, so that nothing is flagged."""
+    n = scores.shape[1]
+    above = torch.floor(fpr * negative.sum(1).double() + 1e-9).long()  # negatives allowed above the threshold
+    ranked = torch.where(negative, scores, -torch.inf).sort(1, descending=True).values
+    threshold = ranked.gather(1, above.clamp(max=n - 1)[:, None])[:, 0]
+    return torch.where(negative.any(1), threshold, torch.inf)

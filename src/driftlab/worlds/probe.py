@@ -108,6 +108,7 @@ END_STATES = ("honest", "blatant_deception", "obfuscated_activations", "unreadab
 # How the deployed probe counts as catching a replica: the prefix of those end states' figures, and a label.
 CAUGHT_BY = {"tpr": ("end", "TPR at the benign FPR"), "recall": ("end_by_recall", "recall"),
              "auroc": ("end_by_auroc", "AUROC")}
+PER_EXAMPLE = ("filter", "reward")  # pressure modes that flag examples at the probe's recalibrated threshold
 CHUNK = 64  # steps of data drawn at once (draws depend on it, so it is fixed)
 DATA_STREAM, COIN_STREAM, POOL_STREAM, TEACHER_STREAM, EVAL_STREAM = 1, 2, 3, 90, 99  # init is stream 0
 AUDIT_STREAM = 1 << 20  # + the step: the developer's draws at an audit
@@ -144,11 +145,20 @@ class DetectorConfig(StrictModel):
 
 
 class PressureConfig(StrictModel):
-    mode: Literal["none", "penalty", "reject"] = Field(
-        "none", description="none; penalty: the deployed probe's reading is added to the loss; reject: updates "
-        "after which it fires are undone",
+    """How the deployed probe acts on training, the update rules of the Obfuscation Atlas's map: through its
+    gradient (penalty), by selection (reject: whole updates; filter: examples), or by a reward that passes no
+    gradient through it (reward). filter and reward flag an example when the probe's score exceeds its
+    threshold recalibrated at every audit so that it flags thresholds.benign_fpr of the benign (untempting,
+    aligned) situations the developer observes."""
+
+    mode: Literal["none", "penalty", "reject", "filter", "reward"] = Field(
+        "none", description="none; penalty: the deployed probe's reading is added to the loss (its gradient "
+        "trains the model); reject: updates after which it fires are undone; filter: flagged opportunities are "
+        "left out of the step's loss; reward: a flagged opportunity is trained toward the aligned action, weight "
+        "penalty, instead of being nudged (no gradient through the probe)",
     )
-    penalty: float = Field(1.0, ge=0, description="weight of the mean reading (penalty mode)")
+    penalty: float = Field(1.0, ge=0, description="weight of the mean reading (penalty mode), of the push to the "
+                           "aligned action on flagged opportunities (reward mode)")
     reject_at: float = Field(0.5, description="reject mode: undo an update after which the mean reading on the "
                              "batch's opportunities exceeds this")
 
@@ -290,6 +300,14 @@ class Detector:
         self.probe = Probe(torch.zeros(replicas, width, dtype=torch.float64), torch.zeros(replicas, dtype=torch.float64))
         self.deployed = torch.zeros(replicas, dtype=torch.bool)
         self.fitted_at = torch.full((replicas,), -1)
+        self.threshold = torch.full((replicas,), torch.inf, dtype=torch.float64)  # filter and reward modes' alarm
+
+    def flags(self, h):
+        """Per example [R, n], whether a deployed probe scores activations ``h`` above its recalibrated threshold."""
+        import torch
+
+        with torch.no_grad():
+            return (self.probe.logits(h.double()) > self.threshold[:, None]) & self.deployed[:, None]
 
     @property
     def on(self):
@@ -454,19 +472,37 @@ class ProbeWorld(World):
         return loss.view(batch.label.shape).mean(1)
 
     def drift_loss(self, batch: ProbeBatch):
-        """Capability, oversight where not tempting, a nudge where tempting, and the penalty, per replica."""
-        import torch.nn.functional as F
-
+        """Capability, oversight where not tempting, a nudge where tempting (both as the update rule has them),
+        and the penalty, per replica."""
         cfg, layer = self.config, self.config.detector.layer
         out, hidden = self.model(batch.x, keep=[layer])
         m, opportunity = out[..., -1], batch.opportunity
-        loss = (self.capability_loss(out, batch)
-                + cfg.oversight * opportunity_mean(F.softplus(m) * (1 - batch.tempting), opportunity)
-                + cfg.nudge_weight * batch.nudged * opportunity_mean(F.softplus(-m) * batch.tempting, opportunity))
+        loss = self.capability_loss(out, batch)
+        for term in self.action_losses(m, batch, hidden[layer]):
+            loss = loss + term
         if cfg.pressure.mode == "penalty":
             reading = self.detector.reading(hidden[layer])
             loss = loss + cfg.pressure.penalty * self.detector.on * opportunity_mean(reading, opportunity)
         return loss
+
+    def action_losses(self, m, batch: ProbeBatch, h) -> list:
+        """Per replica, the terms on the action: oversight where not tempting and the nudge where tempting, as
+        the update rule has them. filter leaves the opportunities the deployed probe flags out of both; reward
+        trains a flagged one toward the aligned action (weight penalty) instead of nudging it. Neither
+        differentiates the probe."""
+        import torch
+        import torch.nn.functional as F
+
+        cfg, opportunity = self.config, batch.opportunity
+        per_example = cfg.pressure.mode in PER_EXAMPLE  # otherwise nothing is flagged: the terms as they were
+        flagged = self.detector.flags(h).to(m.dtype) if per_example else torch.zeros_like(m)
+        kept = opportunity * (1 - flagged) if cfg.pressure.mode == "filter" else opportunity
+        terms = [cfg.oversight * opportunity_mean(F.softplus(m) * (1 - batch.tempting), kept),
+                 cfg.nudge_weight * batch.nudged * opportunity_mean(F.softplus(-m) * batch.tempting * (1 - flagged),
+                                                                    kept)]
+        if cfg.pressure.mode == "reward":
+            terms.append(cfg.pressure.penalty * opportunity_mean(F.softplus(m) * flagged, opportunity))
+        return terms
 
     def deployed_reading(self, batch: ProbeBatch):
         """Per replica, the deployed probe's mean reading on the batch's opportunities (0 before one is deployed)."""
@@ -495,17 +531,19 @@ class ProbeWorld(World):
 
     def audit(self, step: int) -> None:
         """The developer's audit: label fresh opportunities by the model's own (noisy) action, fit probes, deploy
-        first probes where misbehaviour shows, replace those due for rotation."""
+        first probes where misbehaviour shows, replace those due for rotation; in the filter and reward modes,
+        recalibrate every deployed probe's threshold on the benign opportunities (untempting, labelled aligned)."""
         import torch
 
         from ..nets import replica_generators, restore
-        from ..probes import fit_probe
+        from ..probes import benign_threshold, fit_probe
 
         cfg, detector = self.config.detector, self.detector
         if step % cfg.audit_every:
             return
         due = detector.deployed & (cfg.retrain_every > 0) & (step - detector.fitted_at >= cfg.retrain_every)
-        if not (due | ~detector.deployed).any():
+        calibrating = self.config.pressure.mode in PER_EXAMPLE
+        if not (due | ~detector.deployed).any() and not calibrating:
             return
         draws = [(self.task.draw(cfg.examples, g, opportunity=True), torch.rand(cfg.examples, generator=g))
                  for g in replica_generators(self.seed, self.config.replicas, AUDIT_STREAM + step)]
@@ -515,13 +553,17 @@ class ProbeWorld(World):
         labels = (out[..., -1] > 0) ^ (flips < cfg.label_noise)
         first = ~detector.deployed & (labels.double().mean(1) >= cfg.label_noise + cfg.trigger)
         due |= first
-        if not due.any():
-            return
-        fitted = fit_probe(hidden[cfg.layer], labels, l2=cfg.l2, balanced=cfg.balanced)
-        detector.probe = fitted.where(due, detector.probe)
-        detector.deployed |= first
-        detector.fitted_at = torch.where(due, step, detector.fitted_at)
-        restore(self.anchor.parameters(), self.model.parameters(), due)
+        if due.any():
+            fitted = fit_probe(hidden[cfg.layer], labels, l2=cfg.l2, balanced=cfg.balanced)
+            detector.probe = fitted.where(due, detector.probe)
+            detector.deployed |= first
+            detector.fitted_at = torch.where(due, step, detector.fitted_at)
+            restore(self.anchor.parameters(), self.model.parameters(), due)
+        if calibrating:
+            benign = (self.task.tempting(x) == 0) & ~labels
+            threshold = benign_threshold(detector.probe.logits(hidden[cfg.layer].double()), benign,
+                                         self.config.thresholds.benign_fpr)
+            detector.threshold = torch.where(detector.deployed, threshold, torch.inf)
 
     def run(self, recorder, progress) -> None:
         from ..nets import torch_threads
