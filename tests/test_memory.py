@@ -168,3 +168,16 @@ def test_a_kinds_notes_are_proposed_without_repeats_until_each_was(tmp_path):
     execute(config, tmp_path / "run", quiet=True)
     ids = list(pd.read_parquet(tmp_path / "run" / NOTES)["id"])
     assert len(set(ids[:3])) == 3 and len(set(ids[3:])) == 3
+
+
+def test_the_memory_sweep_compares_three_trials_from_one_aligned_start():
+    from driftlab.sweep import load_sweep
+
+    sweep = load_sweep("memory")
+    configs = {t.values["label"]: t.config for t in sweep.trials}
+    assert set(configs) == {"gated", "ungated", "policy notes (positive control)"}
+    assert len({json.dumps(c["world"]["align"], sort_keys=True) for c in configs.values()}) == 1
+    assert all(c["world"]["align"] for c in configs.values())
+    gated, ungated, control = (configs[k] for k in ("gated", "ungated", "policy notes (positive control)"))
+    assert [m["name"] for m in gated["methods"]] == ["proxy-selection"] and {**gated, "methods": []} == ungated
+    assert {**control, "world": {**control["world"], "kinds": ungated["world"]["kinds"]}} == ungated

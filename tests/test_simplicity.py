@@ -198,7 +198,7 @@ def test_built_in_sweeps_cover_decay_lr_simplicity_replay_efficiency_internal_an
     assert all(0.0 in t.config["world"]["capability"]["weight_decay"] for t in grid.trials)
     methods = load_sweep("methods-simplicity")
     assert {m["name"] for t in methods.trials for m in t.config["methods"]} == {
-        "replay", "l2-to-initial", "ewc", "gradient-projection"}
+        "replay", "l2-to-initial", "ewc", "gradient-projection", "proxy-selection"}
     assert any(t.config["methods"] == [] for t in methods.trials)
     replay = load_sweep("simplicity-replay")
     assert set(replay.swept) == {"world.capability.lr", "methods.0.ratio"} and len(replay.spec.seed_list) >= 2
