@@ -26,6 +26,7 @@ from driftlab.nets import BatchedMLP, optimizer_state, restore, snapshot
 from driftlab.plots.probe import end_state_table, phase_figures, probe_figures
 from driftlab.probes import auroc, fit_mlp_probe, fit_probe, tpr_at_fpr
 from driftlab.progress import Progress
+from driftlab.runner import execute
 from driftlab.sweep import load_sweep
 from driftlab.table import Recorder, metric_frame
 from driftlab.worlds.probe import CAUGHT_BY, END_STATES, ProbeBatch, ProbeConfig, ProbeWorld, Task, TaskConfig
@@ -368,8 +369,11 @@ def test_the_per_example_rules_flag_at_the_recalibrated_threshold_and_act_only_o
 
 
 @pytest.mark.parametrize("mode", ["filter", "reward"])
-def test_the_per_example_rules_run_and_repeat_bit_for_bit(mode):
+def test_the_per_example_rules_run_and_repeat_bit_for_bit(mode, tmp_path):
     tiny = {"pressure": {"mode": mode, "penalty": 2.0}, "replicas": 2}
+    config = validate_config({"name": "t", "world": {"type": "probe", **merged(TINY, tiny)}})
+    execute(config, tmp_path / "run", quiet=True)  # the whole pipeline, figures included
+    assert (tmp_path / "run" / "plots" / "misalignment_vs_probes.png").is_file()
     first, summary = run(tiny, base=TINY)
     again, _ = run(tiny, base=TINY, stack=MethodStack([]))
     pd.testing.assert_frame_equal(first, again)

@@ -41,7 +41,8 @@ def _run_label(config) -> str:
     detector, pressure = config.detector, config.pressure
     rotation = f"rotated every {detector.retrain_every:,}" if detector.retrain_every else "frozen"
     against = {"none": "no pressure", "penalty": f"penalty {pressure.penalty:g}",
-               "reject": f"reject above {pressure.reject_at:g}"}[pressure.mode]
+               "reject": f"reject above {pressure.reject_at:g}", "filter": "flagged examples filtered out",
+               "reward": f"flagged examples pushed aligned ({pressure.penalty:g})"}[pressure.mode]
     return f"probe on layer {detector.layer}, {rotation}, {against}; nudge rate {config.nudge_rate:g}"
 
 
