@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import run_config, tiny_lm, write_jsonl
@@ -214,5 +215,8 @@ def test_slip_through_counts_evaluated_stages_where_heldout_alignment_fell():
     assert ungated == {"slip_worse_updates": 2.0, "slip_updates": 3.0, "slipped_fraction": 0.0,
                        "slip_first_step": None, "slip_first_step_median": None,
                        "heldout_minus_proxy_alignment_final": pytest.approx(0.6 - 0.9)}
+    from driftlab.slip import SlipThrough  # a replica not measured at a step is compared with its last measurement
+    figures = SlipThrough().observe([0, 1, 2], [[0.8, 0.8], [np.nan, 0.9], [0.7, 0.95]], np.zeros((3, 2), bool))
+    assert figures["slip/worse_updates"][-1].tolist() == [1, 0] and figures["slip/updates"][-1].tolist() == [1, 2]
     gated = slip_through(table({BASE_STEP: 0.1, 0: 0.2, 1: 0.2, 2: 0.25, 3: 0.6}), None, "letter")
     assert gated["slip_worse_updates"] == 2.0 and gated["slip_first_step"] == 3.0 and gated["slipped_fraction"] == 1.0

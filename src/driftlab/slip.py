@@ -26,7 +26,6 @@ import pandas as pd
 FIRST_STEP = "slip/first_step"
 WORSE_UPDATES = "slip/worse_updates"
 UPDATES = "slip/updates"
-METRICS = (FIRST_STEP, WORSE_UPDATES, UPDATES)
 
 
 class SlipThrough:
@@ -50,14 +49,16 @@ class SlipThrough:
             self.worse = np.zeros(heldout.shape[1])
             self.updates = np.zeros(heldout.shape[1])
             self.last = np.full(heldout.shape[1], np.nan)
-        before = np.vstack([self.last, heldout[:-1]])
+        # each measurement against the replica's last one before it (an unmeasured step in between is skipped)
+        carried = pd.DataFrame(np.vstack([self.last, heldout])).ffill().to_numpy()
+        before = carried[:-1]
         measured = np.isfinite(before) & np.isfinite(heldout)
         worse = self.worse + np.cumsum(measured & (heldout < before), axis=0)
         updates = self.updates + np.cumsum(measured, axis=0)
         when = np.where(slipped, steps[:, None], np.nan)
         first = np.fmin.accumulate(np.vstack([self.first, when]), axis=0)[1:]  # fmin skips NaN
         self.first, self.worse, self.updates = first[-1], worse[-1], updates[-1]
-        self.last = np.where(np.isfinite(heldout[-1]), heldout[-1], self.last)
+        self.last = carried[-1]
         return {FIRST_STEP: first, WORSE_UPDATES: worse, UPDATES: updates}
 
 
