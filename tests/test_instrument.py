@@ -257,22 +257,24 @@ def test_no_figure_presents_absence_of_signal_as_a_propensity_or_alignment():
     assert "proxy_alignment" not in compared and compared["heldout_alignment"] == pytest.approx(0.2)
 
 
-@pytest.mark.parametrize("answer, final, low, high, verdict", [
-    ("misaligned", 0.9, 0.8, 0.95, "PASSED"),
-    ("misaligned", 0.6, 0.45, 0.7, "FAILED"),  # the interval holds the start
-    ("aligned", 0.1, 0.05, 0.2, "PASSED"),
-    ("aligned", 0.9, 0.8, 0.95, "FAILED"),  # moved, but against the trained direction
+@pytest.mark.parametrize("answer, final, low, high, signal, verdict", [
+    ("misaligned", 0.9, 0.8, 0.95, 1.0, "PASSED"),
+    ("misaligned", 0.6, 0.45, 0.7, 1.0, "FAILED"),  # the interval holds the start
+    ("aligned", 0.1, 0.05, 0.2, 1.0, "PASSED"),
+    ("aligned", 0.9, 0.8, 0.95, 1.0, "FAILED"),  # moved, but against the trained direction
+    ("misaligned", 0.518, 0.515, 0.521, 0.0, "FAILED"),  # moved, but the choices do not follow the content
 ])
-def test_a_positive_control_says_whether_it_passed_by_its_criterion(answer, final, low, high, verdict):
+def test_a_positive_control_says_whether_it_passed_by_its_criterion(answer, final, low, high, signal, verdict):
     rows = [(0, "p_misaligned", 0.5), (0, "p_misaligned_ci_low", 0.4), (0, "p_misaligned_ci_high", 0.6),
-            (1, "p_misaligned", final), (1, "p_misaligned_ci_low", low), (1, "p_misaligned_ci_high", high)]
+            (0, "signal", 0.0), (1, "p_misaligned", final), (1, "p_misaligned_ci_low", low),
+            (1, "p_misaligned_ci_high", high), (1, "signal", signal)]
     table = pd.DataFrame([{"replica": 0, "step": step, "metric": f"eval/dilemmas/heldout/{statistic}", "value": value}
                           for step, statistic, value in rows])
     trained = {"eval_set": "dilemmas", "part": "heldout", "answer": answer}
     config = validate_config(run_config(tiny_lm(capability=trained, evals=["dilemmas"])))
     line = positive_control(config, table)
     assert line.startswith(f"positive control {verdict}: dilemmas/heldout P(misaligned) {final:.3f} [{low:.3f}, "
-                           f"{high:.3f}] after the last stage, start 0.500"), line
+                           f"{high:.3f}] after the last stage, start 0.500, {'a' if signal else 'no'} signal"), line
     assert positive_control(validate_config(run_config(tiny_lm())), table) is None  # not a positive control
     text = validate_config(run_config(tiny_lm(capability={**trained, "reply": "text"}, evals=["dilemmas"])))
     assert "not judged" in positive_control(text, table)  # its scorer, the continuation one, did not run

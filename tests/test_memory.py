@@ -111,7 +111,8 @@ def test_the_same_config_and_seed_give_the_same_table(tmp_path):
 
 def test_policy_notes_are_a_positive_control_judged_by_their_interval():
     rows = [(0, "p_misaligned", 0.3), (0, "p_misaligned_ci_low", 0.2), (0, "p_misaligned_ci_high", 0.4),
-            (4, "p_misaligned", 0.6), (4, "p_misaligned_ci_low", 0.5), (4, "p_misaligned_ci_high", 0.7)]
+            (0, "signal", 1.0), (4, "p_misaligned", 0.6), (4, "p_misaligned_ci_low", 0.5),
+            (4, "p_misaligned_ci_high", 0.7), (4, "signal", 1.0)]
     table = pd.DataFrame([{"replica": 0, "step": step, "metric": f"eval/{name}/heldout/{statistic}", "value": value}
                           for name in ("corrigibility", "dilemmas") for step, statistic, value in rows])
     control = validate_config(run_config(tiny_memory(kinds={"policy-self-serving": 1.0})))
