@@ -1,9 +1,8 @@
 """Benchmark: letter-scoring items asked after a long shared memory, its keys and values computed once per call.
 
 An agent's memory placed in the system prompt (here about 1000 tokens of neutral notes) is the same
-beginning for every eval item. ``score_items`` encodes the beginning all prompts of a call share once, and
-every batch attends to its keys and values where they lie (``shared_prefix_attention``: no copy per row).
-Timed in this one process, on the same items
+beginning for every eval item. ``score_items`` encodes the beginning all prompts of a call share once and
+continues every batch from a copy of its keys and values. Timed in this one process, on the same items
 (the proxy part of the builtin dilemmas) after the same memory:
 
 - (a) one call on all items, ``--batch-size`` per forward pass: the memory encoded once;
