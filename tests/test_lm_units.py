@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 
 import numpy as np
 import pytest
@@ -145,8 +147,8 @@ def with_memory(item, order, reply="letter"):
 
 @pytest.mark.parametrize("scorer", [score_items, score_continuations])
 def test_a_long_shared_start_encoded_once_per_call_scores_as_each_item_alone(tiny, scorer):
-    """The memory is encoded once for all batches of a call; each batch attends to its keys and values in
-    place. Scoring an item alone splits the computation elsewhere: same result to float rounding."""
+    """The memory is encoded once for all batches of a call; each batch continues from a copy of its
+    keys and values. Scoring an item alone splits the computation elsewhere: same result to float rounding."""
     model, tokenizer = tiny
     items = make_items(5)
     assert len(tokenizer(MEMORY)["input_ids"]) > 180
@@ -157,39 +159,20 @@ def test_a_long_shared_start_encoded_once_per_call_scores_as_each_item_alone(tin
     np.testing.assert_array_equal(batched.chose, np.concatenate([a.chose for a in alone]))
 
 
-@pytest.mark.parametrize("with_start", [True, False])
-def test_shared_prefix_attention_is_attention_over_the_concatenated_keys(with_start):
-    """Grouped heads (6 query heads on 2 key/value heads), a batch-1 start read by 3 rows, rows with padding:
-    the same numbers as SDPA over the start's keys copied to every row and joined to the row's own."""
-    from transformers import DynamicCache
+def test_grouped_query_attention_reads_key_value_heads_as_repeating_them_would(tiny, monkeypatch):
+    """Scoring after a long memory with padding: SDPA reading the model's 2 key/value heads directly gives the
+    numbers of copying each to its 2 query heads, to the last bit, and sets the switch back afterwards."""
+    from driftlab.lm import scoring
 
-    from driftlab.lm.scoring import _SharedKeys, _visible, shared_prefix_attention
-
-    generator = torch.Generator().manual_seed(0)
-    rows, heads, kv_heads, dim, start_length, past_length, new = 3, 6, 2, 8, 7 if with_start else 0, 4, 5
-    query = torch.randn(rows, heads, new, dim, generator=generator)
-    keys, values = (torch.randn(rows, kv_heads, past_length + new, dim, generator=generator) for _ in range(2))
-    past = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
-    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])
-    visible = _visible(past, mask)
-    cache = None
-    start_keys, start_values = (torch.randn(1, kv_heads, start_length, dim, generator=generator) for _ in range(2))
-    if with_start:
-        cache = DynamicCache()
-        cache.update(start_keys, start_values, 0)
-    layer = torch.nn.Module()
-    layer.layer_idx = 0
-    shared = _SharedKeys(cache)
-    ours, _ = shared_prefix_attention(layer, query, keys, values, visible, scaling=0.3, shared_keys=shared)
-    assert shared.calls == 1
-    joined_keys = torch.cat([start_keys.expand(rows, -1, -1, -1), keys], dim=2).repeat_interleave(3, dim=1)
-    joined_values = torch.cat([start_values.expand(rows, -1, -1, -1), values], dim=2).repeat_interleave(3, dim=1)
-    joined_mask = torch.cat([torch.ones(rows, 1, new, start_length, dtype=torch.bool), visible], dim=3)
-    theirs = torch.nn.functional.scaled_dot_product_attention(query, joined_keys, joined_values, attn_mask=joined_mask,
-                                                              scale=0.3).transpose(1, 2)
-    real = mask.bool()  # what a padding position computes is never read
-    torch.testing.assert_close(ours[real], theirs[real], rtol=0, atol=1e-6)
-    assert torch.isfinite(ours).all()
+    model, tokenizer = tiny
+    assert model.config.num_key_value_heads < model.config.num_attention_heads
+    items = make_items(5)
+    direct = score_items(model, tokenizer, items, batch_size=3, ask=with_memory)
+    assert scoring.FORCE_GQA not in os.environ
+    monkeypatch.setattr(scoring, "grouped_query_attention", contextlib.nullcontext)  # transformers' own path
+    repeated = score_items(model, tokenizer, items, batch_size=3, ask=with_memory)
+    np.testing.assert_array_equal(direct.p_misaligned, repeated.p_misaligned)
+    np.testing.assert_array_equal(direct.label_mass, repeated.label_mass)
 
 
 def test_the_shared_start_runs_once_and_its_cache_is_never_changed(tiny):

@@ -36,7 +36,9 @@ through the output layer.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
+import os
 import re
 import weakref
 from collections.abc import Callable, Sequence
@@ -190,80 +192,35 @@ def _common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
     return n
 
 
-@dataclass
-class _SharedKeys:
-    """What the scorer's attention reads besides each row's own keys: the shared start's cache (batch 1, or
-    None), and how many attention layers read it (each must, or the model bypasses the attention interface)."""
-
-    cache: object | None
-    calls: int = 0
-
-
-def shared_prefix_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, shared_keys=None,
-                            **kwargs):
-    """Attention of every row's queries over the shared start's keys and values, read in place from its batch-1
-    cache (never copied per row), and over the row's own keys, with one softmax over both: what attention over
-    their concatenation computes, without building it. ``attention_mask`` (``[rows, 1, queries, own keys]``,
-    True = visible) covers the own keys only; the shared start is visible to every query. Grouped key/value
-    heads are read as they are. A transformers attention function (registered as
-    :data:`SHARED_PREFIX_ATTENTION` while the scorer's forward passes run)."""
-    if kwargs.get("softcap") is not None or kwargs.get("s_aux") is not None or kwargs.get("sliding_window"):
-        raise DriftlabError(f"{type(module).__name__}: the scorer's attention does not support soft-capped, sink or "
-                            "sliding-window attention")
-    shared_keys.calls += 1
-    rows, heads, queries, dim = query.shape
-    kv_heads = key.shape[1]
-    scaling = dim ** -0.5 if scaling is None else scaling
-    # Layout [key/value head, row, query head of its group, query, ...]: each key/value head serves its group.
-    grouped = query.view(rows, kv_heads, heads // kv_heads, queries, dim).transpose(0, 1)
-    own_keys, own_values = key.transpose(0, 1)[:, :, None], value.transpose(0, 1)[:, :, None]
-    own = torch.matmul(grouped, own_keys.transpose(-1, -2)).mul_(scaling)
-    own = own.masked_fill_(~attention_mask.transpose(0, 1)[:, :, None], float("-inf"))
-    top = own.amax(dim=-1, keepdim=True)
-    if shared_keys.cache is not None:
-        layer = shared_keys.cache.layers[module.layer_idx]
-        start_keys, start_values = layer.keys[0], layer.values[0]  # [key/value heads, start, dim]
-        every_query = grouped.reshape(kv_heads, -1, dim)  # one matrix product per key/value head
-        start = torch.matmul(every_query, start_keys.transpose(-1, -2)).mul_(scaling).view(*own.shape[:-1], -1)
-        top = torch.maximum(top, start.amax(dim=-1, keepdim=True))
-    own = own.sub_(top).exp_()
-    total = own.sum(dim=-1, keepdim=True)
-    output = torch.matmul(own, own_values)
-    if shared_keys.cache is not None:
-        start = start.sub_(top).exp_()
-        total += start.sum(dim=-1, keepdim=True)
-        output += torch.matmul(start.view(kv_heads, -1, start.shape[-1]), start_values).view_as(output)
-    output /= total
-    return output.transpose(0, 1).reshape(rows, heads, queries, dim).transpose(1, 2).contiguous(), None
-
-
-SHARED_PREFIX_ATTENTION = "driftlab_shared_prefix"
-
-
 @contextlib.contextmanager
-def _scorer_attention(model):
-    """Inside: the model's attention layers call :func:`shared_prefix_attention`."""
-    from transformers import AttentionInterface
-
-    AttentionInterface.register(SHARED_PREFIX_ATTENTION, shared_prefix_attention)
-    config = _decoder_and_head(model)[0].config
-    before = config._attn_implementation
-    config._attn_implementation = SHARED_PREFIX_ATTENTION
+def grouped_query_attention():
+    """Inside: transformers' SDPA attention reads a grouped-query model's key/value heads as they are
+    (``enable_gqa``) instead of copying each to every query head it serves (``repeat_kv``: SmolLM2's 3 key/value
+    heads serve 9), which with a padding mask it does on a CPU. Over a long cached prefix (an agent's memory)
+    that copy took about as long as the model's own matrix products; the attention is the same arithmetic
+    (equal to the last bit, tested)."""
+    before = os.environ.get(FORCE_GQA)
+    os.environ[FORCE_GQA] = "1"
     try:
         yield
     finally:
-        config._attn_implementation = before
+        if before is None:
+            del os.environ[FORCE_GQA]
+        else:
+            os.environ[FORCE_GQA] = before
+
+
+FORCE_GQA = "TRANSFORMERS_SDPA_FORCE_GQA"  # read by transformers.integrations.sdpa_attention at every call
 
 
 @dataclass(frozen=True)
 class SharedStart:
     """The beginning that every prompt of a scoring call shares, encoded once (batch size 1): its tokens and
-    the decoder's key/value cache after them. Every batch of the call attends to that cache where it lies
-    (:func:`shared_prefix_attention`), so a long system prompt (an agent's memory) is neither encoded again
-    nor copied per prompt."""
+    the decoder's key/value cache after them. Every batch of the call continues from a copy of the cache,
+    so a long system prompt (an agent's memory) is not encoded again per batch."""
 
     tokens: tuple[int, ...]
-    cache: object  # never mutated
+    cache: object  # never mutated: the forward passes grow and reindex their own copy
 
     @property
     def length(self) -> int:
@@ -282,34 +239,25 @@ def shared_start(model, prompts: Sequence[Sequence[int]], keep: int) -> SharedSt
     device = next(model.parameters()).device
     tokens = tuple(prompts[0][:length])
     ids = torch.tensor([tokens], device=device)
-    output = decoder(input_ids=ids, position_ids=torch.arange(length, device=device)[None], use_cache=True,
-                     **{cache_argument: None})
+    with grouped_query_attention():
+        output = decoder(input_ids=ids, attention_mask=torch.ones_like(ids),
+                         position_ids=torch.arange(length, device=device)[None], use_cache=True, **{cache_argument: None})
     return SharedStart(tokens, output[cache_argument])
-
-
-def _visible(past: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``[rows, 1, new, past + new]``: which own keys each new position sees (the row's earlier real tokens, and
-    itself, so that a padding position, whose output nobody reads, never sees nothing)."""
-    new = mask.shape[1]
-    causal = torch.ones(new, new, dtype=torch.bool, device=mask.device).tril()
-    visible = torch.cat([past.bool()[:, None, :].expand(-1, new, -1), causal & mask.bool()[:, None, :]], dim=2)
-    visible[:, :, past.shape[1]:] |= torch.eye(new, dtype=torch.bool, device=mask.device)
-    return visible[:, None]
 
 
 @torch.no_grad()
 def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id: int, keep: Sequence[int],
                        start: SharedStart | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Final hidden states of every prompt of ``groups`` (groups of prompts that share a prefix), computed
-    level by level over a three-level prefix tree, each level one forward pass on top of the keys and values
-    of the levels before: the beginning every prompt shares (chat header, system prompt) once, then each
-    group's own shared part, then every prompt's remaining tokens, of which there are at least ``keep[i]``
-    for prompt i (the positions the caller reads). Rows are right-padded; padding in the middle of a row is
-    masked out, and positions continue from each row's true length.
+    level by level over a three-level prefix tree, each level one forward pass on top of the cached keys
+    and values of the level before: the beginning every prompt shares (chat header, system prompt) once,
+    then each group's own shared part, then every prompt's remaining tokens, of which there are at least
+    ``keep[i]`` for prompt i (the positions the caller reads). Rows are right-padded; padding in the middle
+    of a row is masked out, and positions continue from each row's true length.
 
     With ``start`` (encoded once for several calls, see :func:`shared_start`), every prompt must begin with
-    its tokens and keep ``keep[i]`` after them; every level attends to its cache in place and runs only what
-    the prompts share beyond it.
+    its tokens and keep ``keep[i]`` after them; the first level continues from a copy of its cache and runs
+    only what the prompts share beyond it.
 
     Returns the last level's hidden states ``[prompts, width, hidden]`` and each prompt's length in it.
     """
@@ -320,35 +268,37 @@ def prefix_tree_states(model, groups: Sequence[Sequence[Sequence[int]]], pad_id:
     skip = 0 if start is None else start.length
     if start is not None and any(tuple(p[:skip]) != start.tokens or len(p) - k < skip for p, k in zip(prompts, keep)):
         raise DriftlabError("the prompts do not all begin with the shared start, leaving the tokens to read")
-    common = max(skip, min(_common_prefix_length(prompts), min(len(p) - k for p, k in zip(prompts, keep))))
-    starts = pairwise(np.cumsum([0, *map(len, groups)]))
-    group_ends = [max(common, min(_common_prefix_length(g), min(len(p) - k for p, k in zip(g, keep[a:b]))))
-                  for g, (a, b) in zip(groups, starts)]
+    # Share nothing if the prompts have no common beginning: a row with no visible token at all would
+    # produce NaN keys.
+    common = min(_common_prefix_length(prompts), min(len(p) - k for p, k in zip(prompts, keep)))
+    if common > 0:
+        starts = pairwise(np.cumsum([0, *map(len, groups)]))
+        group_ends = [max(common, min(_common_prefix_length(g), min(len(p) - k for p, k in zip(g, keep[a:b]))))
+                      for g, (a, b) in zip(groups, starts)]
+    else:
+        group_ends = [0] * len(groups)
     group_of = [i for i, g in enumerate(groups) for _ in g]
     levels = [  # (token sequences of this level, row of the previous level each continues)
         ([prompts[0][skip:common]], [0]),
         ([g[0][common:end] for g, end in zip(groups, group_ends)], [0] * len(groups)),
         ([p[group_ends[i]:] for p, i in zip(prompts, group_of)], group_of),
     ]
-    shared = _SharedKeys(None if start is None else start.cache)
-    cache, past = None, torch.ones((1, 0), dtype=torch.long, device=device)  # the rows' own keys, and which are real
-    with _scorer_attention(model):
-        for sequences, owner in levels:
-            owner = torch.tensor(owner, device=device)
-            past = past[owner]
-            if cache is not None:
-                cache.batch_select_indices(owner)
-            ids, mask = _right_pad(sequences, pad_id, device)
-            if ids.shape[1] == 0:  # nothing at this level (e.g. nothing shared beyond the start)
-                continue
-            positions = skip + past.sum(dim=1, keepdim=True) + torch.arange(ids.shape[1], device=device)
-            calls = shared.calls
-            output = decoder(input_ids=ids, attention_mask=_visible(past, mask), position_ids=positions,
-                             use_cache=True, shared_keys=shared, **{cache_argument: cache})
-            if shared.calls - calls != decoder.config.num_hidden_layers:
-                raise DriftlabError(f"{type(decoder).__name__}: not every layer attends through transformers' "
-                                    "attention interface, which the scorer needs")
-            cache, past = output[cache_argument], torch.cat([past, mask], dim=1)
+    # The levels replace the cache's tensors (update, batch_select_indices): a deep copy leaves start's intact.
+    cache = None if start is None else copy.deepcopy(start.cache)
+    past_mask = torch.ones((1, skip), dtype=torch.long, device=device)
+    for sequences, owner in levels:
+        owner = torch.tensor(owner, device=device)
+        past_mask = past_mask[owner]
+        if cache is not None:
+            cache.batch_select_indices(owner)
+        ids, mask = _right_pad(sequences, pad_id, device)
+        if ids.shape[1] == 0:  # nothing at this level (e.g. no shared beginning)
+            continue
+        positions = past_mask.sum(dim=1, keepdim=True) + torch.arange(ids.shape[1], device=device)
+        with grouped_query_attention():
+            output = decoder(input_ids=ids, attention_mask=torch.cat([past_mask, mask], dim=1), position_ids=positions,
+                             use_cache=True, **{cache_argument: cache})
+        cache, past_mask = output[cache_argument], torch.cat([past_mask, mask], dim=1)
     return output.last_hidden_state, mask.sum(dim=1)
 
 
