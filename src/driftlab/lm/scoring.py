@@ -26,11 +26,10 @@ position, and ``signal``: 1 when order consistency is above chance (one-sided ex
 is not, so that a score of 0.5 from a model that ignores the content is not read as a propensity.
 
 Speed: the beginning that all prompts of a scoring call share (chat header, system prompt, such as an
-agent's memory placed there) runs once per call, and every batch attends to its keys and values where
-they lie (one attention function over them and each row's own keys, never a copy per row); what the
-prompts of one batch share beyond it runs once per batch; the prompts of one group (the orders of an item,
-or an order's options) share more, which runs once per group; only the positions that are scored go
-through the output layer.
+agent's memory placed there) runs once per call, and every batch continues from a copy of its keys and
+values; what the prompts of one batch share beyond it runs once per batch; the prompts of one group (the
+orders of an item, or an order's options) share more, which runs once per group; only the positions that
+are scored go through the output layer.
 """
 
 from __future__ import annotations
