@@ -77,6 +77,19 @@ def test_a_sweep_logged_to_a_file_says_each_finished_trial(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_lines_name_a_point_by_its_values_as_the_sweep_file_writes_them(tmp_path):
+    """A grid over mappings and lists: the trial's directory is a slug (made unique by a hash where
+    truncation would collide); what a reader sees is the values as written."""
+    priors = [{"alpha": 0.2, "beta": 1.0}, {"alpha": 1.0, "beta": 1.0}]
+    sweep = load_sweep(write_sweep(tmp_path, seeds=[3], grid={"world.drift_prior": priors, "methods": [[]]}))
+    assert [trial.name for trial in sweep.trials] == [
+        "methods=[], drift_prior={alpha: 0.2, beta: 1.0}, seed 3", "methods=[], drift_prior={alpha: 1.0, beta: 1.0}, seed 3"]
+    labelled = load_sweep(write_sweep(tmp_path, seeds=1, points=[{"label": "no method", "methods": []}]))
+    assert [trial.name for trial in labelled.trials] == ["no method, seed 0"]
+    seeds_only = load_sweep(write_sweep(tmp_path, seeds=1))
+    assert [trial.name for trial in seeds_only.trials] == ["tiny, seed 0"]
+
+
 def test_several_sweeps_share_one_executor_each_in_its_own_directory(tmp_path, capsys):
     first = write_sweep(tmp_path, seeds=[1])
     (tmp_path / "b").mkdir()

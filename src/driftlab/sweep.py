@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
 from .config import (StrictModel, _parse_yaml, _validate, apply_overrides, dump_yaml, load_target, set_field,
@@ -118,11 +119,12 @@ class SweepSpec(StrictModel):
 
 @dataclass(frozen=True)
 class Trial:
-    id: str
+    id: str  # its directory's name: the point's slug and seed
     point: int  # index of the grid point
     seed: int
     values: dict[str, Any]  # (label ->) swept field -> its value in this trial's resolved config
     config: dict  # the validated run config, as plain data
+    name: str  # as a reader names it in progress lines: its label or swept values (or its sweep's name), and seed
 
 
 @dataclass
@@ -250,7 +252,8 @@ def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (
             values = {key: _column_value(_lookup(config, key)) for key in swept}
             if any(spec.labels):
                 values = {LABEL: spec.labels[index] or ids[index], **values}
-            trials.append(Trial(trial_id, index, seed, values, config))
+            name = spec.labels[index] or _point_text(point) or spec.name
+            trials.append(Trial(trial_id, index, seed, values, config, f"{name}, seed {seed}"))
     return Sweep(spec, list(overrides), base_config, swept, trials)
 
 
@@ -280,6 +283,19 @@ def _overrides_text(point: dict) -> str:
 
 def _short(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _point_text(point: dict) -> str:
+    """A point's swept values as its sweep file writes them (``pressure={mode: penalty, penalty: 0.3},
+    label_noise=0.2``), each field by its last name."""
+    return ", ".join(f"{key.rsplit('.', 1)[-1]}={flow_yaml(value)}" for key, value in point.items())
+
+
+def flow_yaml(value: Any) -> str:
+    """A value on one line in YAML's flow style, as in a sweep file: ``{mode: penalty, penalty: 0.3}``, ``[]``."""
+    if not isinstance(value, (dict, list)):
+        return str(value)
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=math.inf).strip()
 
 
 def _lookup(data: Any, key: str) -> Any:
@@ -533,7 +549,8 @@ def run_sweeps(
         jobs = _pending_jobs([sweep for sweep, _ in plans], results)
         run = _run_local(jobs, workers) if executor == "local" else _run_ray(ray, jobs, resources)
         _run_jobs(run, jobs, sum(len(sweep.trials) for sweep, _ in plans), results, workers, quiet,
-                  desc or plans[0][0].spec.name, [sweep.spec.name for sweep, _ in plans])
+                  desc or plans[0][0].spec.name,
+                  {(index, trial.id): trial.name for index, (sweep, _) in enumerate(plans) for trial in sweep.trials})
         for (sweep, _), result in zip(plans, results):
             result.statuses = {trial.id: result.statuses[trial.id] for trial in sweep.trials}
             _write_tables(sweep, result)
@@ -572,7 +589,7 @@ def _pending_jobs(sweeps: list[Sweep], results: list[SweepResult]) -> list[Job]:
 
 
 def _run_jobs(run: Iterator[tuple[Job, dict]], jobs: list[Job], total: int, results: list[SweepResult],
-              workers: int, quiet: bool, desc: str, names: list[str]) -> None:
+              workers: int, quiet: bool, desc: str, names: dict[tuple[int, str], str]) -> None:
     """Collect each finished trial's status, with a progress bar (or a line per trial in a log)."""
     progress = Progress(quiet)
     bar = progress.bar(total, desc, unit="trial")
@@ -584,7 +601,7 @@ def _run_jobs(run: Iterator[tuple[Job, dict]], jobs: list[Job], total: int, resu
         failed += status["status"] != "ok"
         bar.set_postfix(running=min(workers, len(jobs) - done), failed=failed, refresh=False)
         bar.update(1)
-        progress.note(f"trial {total - len(jobs) + done}/{total} {trial_name(names[job.key[0]], job.key[1])}: "
+        progress.note(f"trial {total - len(jobs) + done}/{total} {names[job.key]}: "
                       f"{status['status']} in "
                       f"{status.get('wall_time_s', 0):.0f} s")
     bar.close()
