@@ -288,10 +288,10 @@ def _short(value: Any) -> str:
 def _point_text(point: dict) -> str:
     """A point's swept values as its sweep file writes them (``pressure={mode: penalty, penalty: 0.3},
     label_noise=0.2``), each field by its last name."""
-    return ", ".join(f"{key.rsplit('.', 1)[-1]}={flow_yaml(value)}" for key, value in point.items())
+    return ", ".join(f"{key.rsplit('.', 1)[-1]}={_flow_yaml(value)}" for key, value in point.items())
 
 
-def flow_yaml(value: Any) -> str:
+def _flow_yaml(value: Any) -> str:
     """A value on one line in YAML's flow style, as in a sweep file: ``{mode: penalty, penalty: 0.3}``, ``[]``."""
     if not isinstance(value, (dict, list)):
         return str(value)
