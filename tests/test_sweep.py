@@ -21,7 +21,7 @@ from driftlab.cli import main
 from driftlab.config import resolve
 from driftlab.errors import ConfigError, DriftlabError
 from driftlab.runner import execute, load_run
-from driftlab.sweep import TrialResources, load_sweep, run_sweeps, trial_resources
+from driftlab.sweep import TrialResources, load_sweep, run_sweeps, trial_names, trial_resources
 
 TINY = {"world.agents": 300, "world.steps": 200}
 
@@ -77,17 +77,16 @@ def test_a_sweep_logged_to_a_file_says_each_finished_trial(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_progress_lines_name_a_point_by_its_values_as_the_sweep_file_writes_them(tmp_path):
-    """A grid over mappings and lists: the trial's directory is a slug (made unique by a hash where
-    truncation would collide); what a reader sees is the values as written."""
+def test_progress_lines_name_a_point_as_the_report_does(tmp_path):
+    """A grid over mappings and lists: the trial's directory is a slug (made unique by a hash where truncation
+    would collide); what a reader sees is the point as the report names it (methods by name), and its seed."""
     priors = [{"alpha": 0.2, "beta": 1.0}, {"alpha": 1.0, "beta": 1.0}]
     sweep = load_sweep(write_sweep(tmp_path, seeds=[3], grid={"world.drift_prior": priors, "methods": [[]]}))
-    assert [trial.name for trial in sweep.trials] == [
-        "methods=[], drift_prior={alpha: 0.2, beta: 1.0}, seed 3", "methods=[], drift_prior={alpha: 1.0, beta: 1.0}, seed 3"]
+    assert list(trial_names(sweep).values()) == ['no method, drift_prior={"alpha": 0.2, "beta": 1.0}, seed 3',
+                                                 'no method, drift_prior={"alpha": 1.0, "beta": 1.0}, seed 3']
     labelled = load_sweep(write_sweep(tmp_path, seeds=1, points=[{"label": "no method", "methods": []}]))
-    assert [trial.name for trial in labelled.trials] == ["no method, seed 0"]
-    seeds_only = load_sweep(write_sweep(tmp_path, seeds=1))
-    assert [trial.name for trial in seeds_only.trials] == ["tiny, seed 0"]
+    assert list(trial_names(labelled).values()) == ["no method, seed 0"]
+    assert list(trial_names(load_sweep(write_sweep(tmp_path, seeds=1))).values()) == ["tiny, seed 0"]
 
 
 def test_several_sweeps_share_one_executor_each_in_its_own_directory(tmp_path, capsys):

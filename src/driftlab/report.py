@@ -27,7 +27,7 @@ from .plots.common import new_figure
 from .layout import (AGGREGATES, ARGUMENTS, CONFIG, DEFINITION, HEADLINE, HEADLINE_COLUMN, METRICS, PLOTS, REPORT,
                      SUMMARY, TRIALS, TRIALS_DIR)
 from .stats import ci95_halfwidth, mean_ci95
-from .sweep import LABEL
+from .sweep import LABEL, point_names
 from .worlds.base import Comparison, World
 
 STYLE = """
@@ -276,45 +276,6 @@ def figure_vs_field_plots(aggregates: pd.DataFrame, swept: list[str], names: lis
 # The figures every world names alike (worlds.base.Comparison), so that one comparison reads any world.
 CAPABILITY, HELDOUT, PROXY = Comparison.names()
 NO_SIGNAL = "no signal"
-
-
-def point_names(rows: pd.DataFrame, columns: list[str]) -> list[str]:
-    """A readable name per grid point: its label, or its swept values (methods by name, with the settings
-    that tell apart points whose methods share names: ``l2-to-initial (weight=1.0)``)."""
-    if LABEL in columns:
-        return [str(label) for label in rows[LABEL]]
-    varying = varying_settings(rows["methods"]) if "methods" in columns else {}
-    names = []
-    for _, row in rows.iterrows():
-        parts = []
-        for column in columns:
-            if column == "methods":
-                parts.append(methods_name(json.loads(row[column]), varying))
-            else:
-                parts.append(f"{column.rsplit('.', 1)[-1]}={row[column]}")
-        names.append(", ".join(parts))
-    return names
-
-
-def methods_name(methods: list[dict], varying: dict[str, set] | None = None) -> str:
-    """The methods by name, each with its ``varying`` settings (method name -> keys) where it has any."""
-    def one(method: dict) -> str:
-        keys = (varying or {}).get(method["name"], ())
-        settings = ", ".join(f"{key}={method.get(key)}" for key in sorted(keys))
-        return f"{method['name']} ({settings})" if settings else method["name"]
-
-    return " + ".join(map(one, methods)) or "no method"
-
-
-def varying_settings(values: pd.Series) -> dict[str, set]:
-    """Per method name, the settings whose values differ between the distinct method lists (JSON) of a sweep:
-    what names its points apart where the methods' names alone would read alike."""
-    seen: dict[str, list[dict]] = {}
-    for value in set(values):
-        for method in json.loads(value):
-            seen.setdefault(method["name"], []).append(method)
-    return {name: keys for name, methods in seen.items()
-            if (keys := {key for m in methods for key in m if len({json.dumps(x.get(key)) for x in methods}) > 1})}
 
 
 def pareto_optimal(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
 from .config import (StrictModel, _parse_yaml, _validate, apply_overrides, dump_yaml, load_target, set_field,
@@ -124,7 +123,6 @@ class Trial:
     seed: int
     values: dict[str, Any]  # (label ->) swept field -> its value in this trial's resolved config
     config: dict  # the validated run config, as plain data
-    name: str  # as a reader names it in progress lines: its label or swept values (or its sweep's name), and seed
 
 
 @dataclass
@@ -252,8 +250,7 @@ def resolve_sweep(raw: Any, base_dir: Path = Path("."), overrides: list[str] = (
             values = {key: _column_value(_lookup(config, key)) for key in swept}
             if any(spec.labels):
                 values = {LABEL: spec.labels[index] or ids[index], **values}
-            name = spec.labels[index] or _point_text(point) or spec.name
-            trials.append(Trial(trial_id, index, seed, values, config, f"{name}, seed {seed}"))
+            trials.append(Trial(trial_id, index, seed, values, config))
     return Sweep(spec, list(overrides), base_config, swept, trials)
 
 
@@ -285,17 +282,51 @@ def _short(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def _point_text(point: dict) -> str:
-    """A point's swept values as its sweep file writes them (``pressure={mode: penalty, penalty: 0.3},
-    label_noise=0.2``), each field by its last name."""
-    return ", ".join(f"{key.rsplit('.', 1)[-1]}={_flow_yaml(value)}" for key, value in point.items())
+def point_names(rows: pd.DataFrame, columns: list[str]) -> list[str]:
+    """A readable name per grid point: its label, or its swept values (methods by name, with the settings
+    that tell apart points whose methods share names: ``l2-to-initial (weight=1.0)``)."""
+    if LABEL in columns:
+        return [str(label) for label in rows[LABEL]]
+    varying = varying_settings(rows["methods"]) if "methods" in columns else {}
+    names = []
+    for _, row in rows.iterrows():
+        parts = []
+        for column in columns:
+            if column == "methods":
+                parts.append(methods_name(json.loads(row[column]), varying))
+            else:
+                parts.append(f"{column.rsplit('.', 1)[-1]}={row[column]}")
+        names.append(", ".join(parts))
+    return names
 
 
-def _flow_yaml(value: Any) -> str:
-    """A value on one line in YAML's flow style, as in a sweep file: ``{mode: penalty, penalty: 0.3}``, ``[]``."""
-    if not isinstance(value, (dict, list)):
-        return str(value)
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=math.inf).strip()
+def methods_name(methods: list[dict], varying: dict[str, set] | None = None) -> str:
+    """The methods by name, each with its ``varying`` settings (method name -> keys) where it has any."""
+    def one(method: dict) -> str:
+        keys = (varying or {}).get(method["name"], ())
+        settings = ", ".join(f"{key}={method.get(key)}" for key in sorted(keys))
+        return f"{method['name']} ({settings})" if settings else method["name"]
+
+    return " + ".join(map(one, methods)) or "no method"
+
+
+def varying_settings(values: pd.Series) -> dict[str, set]:
+    """Per method name, the settings whose values differ between the distinct method lists (JSON) of a sweep:
+    what names its points apart where the methods' names alone would read alike."""
+    seen: dict[str, list[dict]] = {}
+    for value in set(values):
+        for method in json.loads(value):
+            seen.setdefault(method["name"], []).append(method)
+    return {name: keys for name, methods in seen.items()
+            if (keys := {key for m in methods for key in m if len({json.dumps(x.get(key)) for x in methods}) > 1})}
+
+
+def trial_names(sweep: Sweep) -> dict[str, str]:
+    """Each trial as a reader names it in progress lines, its point as the report names it, and its seed
+    (``kl-to-base, seed 0``); in a sweep over seeds alone, by the sweep's name (``evolution-post, seed 1``)."""
+    rows = pd.DataFrame([trial.values for trial in sweep.trials])
+    points = point_names(rows, sweep.columns) if sweep.columns else [sweep.spec.name] * len(sweep.trials)
+    return {trial.id: f"{point}, seed {trial.seed}" for trial, point in zip(sweep.trials, points)}
 
 
 def _lookup(data: Any, key: str) -> Any:
@@ -550,7 +581,8 @@ def run_sweeps(
         run = _run_local(jobs, workers) if executor == "local" else _run_ray(ray, jobs, resources)
         _run_jobs(run, jobs, sum(len(sweep.trials) for sweep, _ in plans), results, workers, quiet,
                   desc or plans[0][0].spec.name,
-                  {(index, trial.id): trial.name for index, (sweep, _) in enumerate(plans) for trial in sweep.trials})
+                  {(index, trial): name for index, (sweep, _) in enumerate(plans)
+                   for trial, name in trial_names(sweep).items()})
         for (sweep, _), result in zip(plans, results):
             result.statuses = {trial.id: result.statuses[trial.id] for trial in sweep.trials}
             _write_tables(sweep, result)
