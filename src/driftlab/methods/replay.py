@@ -28,7 +28,7 @@ class ReplayConfig(MethodConfig):
     name: Literal["replay"] = "replay"
     ratio: float = Field(gt=0, lt=1, description="share of each step's examples that are alignment examples")
     data: str | None = Field(None, description="a chat JSONL / Alpaca JSON file of alignment examples; "
-                             "default: the world's alignment examples (lm: the proxy evals, answered aligned)")
+                             "default: the world's alignment examples (lm: the eval sets' train items, answered aligned)")
 
     @field_validator("data")
     @classmethod
