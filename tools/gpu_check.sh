@@ -23,10 +23,10 @@ mkdir -p "$RESULTS"
 TIMES="$RESULTS/times.txt"
 
 if [ "$DEVICE" = cuda ]; then
-    python -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'gpu_check: torch sees no CUDA device')"
+    python3 -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'gpu_check: torch sees no CUDA device')"
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$RESULTS/gpu.txt"
 fi
-python -c "import torch, driftlab; print('torch', torch.__version__, 'driftlab', driftlab.__version__)" \
+python3 -c "import torch, driftlab; print('torch', torch.__version__, 'driftlab', driftlab.__version__)" \
     > "$RESULTS/versions.txt"
 
 timed() {  # timed LABEL COMMAND...: run it, append its wall time to times.txt
